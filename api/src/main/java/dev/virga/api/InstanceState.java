@@ -1,0 +1,25 @@
+package dev.virga.api;
+
+/** Lifecycle of an instance as the control plane reports it. */
+public enum InstanceState {
+    /** Accepted, waiting for a host. */
+    PENDING,
+    /** Disk and QEMU process being made on the host. */
+    CREATING,
+    STARTING,
+    RUNNING,
+    PAUSED,
+    STOPPING,
+    STOPPED,
+    /** Something went wrong; {@code reason} says what. Start or delete leave this state. */
+    ERROR,
+    DELETING;
+
+    /** States an operation passes through; nothing may stay in one without an operation driving it. */
+    public boolean transitional() {
+        return switch (this) {
+            case PENDING, CREATING, STARTING, STOPPING, DELETING -> true;
+            case RUNNING, PAUSED, STOPPED, ERROR -> false;
+        };
+    }
+}

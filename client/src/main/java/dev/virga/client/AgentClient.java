@@ -1,0 +1,97 @@
+package dev.virga.client;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.virga.api.ExecRequest;
+import dev.virga.api.ExecResult;
+import dev.virga.api.ImageBuildRequest;
+import dev.virga.api.agent.HostImage;
+import dev.virga.api.agent.HostReport;
+import dev.virga.api.agent.StopSpec;
+import dev.virga.api.agent.VmSpec;
+import dev.virga.api.agent.VmStatus;
+
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.util.List;
+
+/** The control plane's client of one host's agent ({@code /agent/1.0}). */
+public final class AgentClient {
+    private static final String BASE = "/agent/1.0";
+    private final Http http;
+
+    public AgentClient(URI base, String token) {
+        this.http = new Http(base, token);
+    }
+
+    public URI base() {
+        return http.base();
+    }
+
+    public HostReport report() {
+        return http.get(BASE + "/host", HostReport.class);
+    }
+
+    public VmStatus create(VmSpec spec) {
+        return http.send("PUT", BASE + "/instances/" + VirgaClient.enc(spec.name()), spec, VmStatus.class);
+    }
+
+    public VmStatus start(String name) {
+        return http.send("POST", path(name, "start"), null, VmStatus.class);
+    }
+
+    public VmStatus stop(String name, StopSpec spec) {
+        return http.send("POST", path(name, "stop"), spec, VmStatus.class);
+    }
+
+    public VmStatus pause(String name) {
+        return http.send("POST", path(name, "pause"), null, VmStatus.class);
+    }
+
+    public VmStatus resume(String name) {
+        return http.send("POST", path(name, "resume"), null, VmStatus.class);
+    }
+
+    /** Stops the VM if it runs and removes everything the host has of it. Absent is fine. */
+    public void delete(String name) {
+        http.send("DELETE", BASE + "/instances/" + VirgaClient.enc(name), null, Void.class);
+    }
+
+    public ExecResult exec(String name, ExecRequest request) {
+        return http.send("POST", path(name, "exec"), request, ExecResult.class);
+    }
+
+    public InputStream consoleLog(String name) {
+        return http.exchange(http.request(path(name, "console/log")).GET().build()).body();
+    }
+
+    public URI consoleUri(String name) {
+        return URI.create(http.base().toString().replaceFirst("^http", "ws")).resolve(path(name, "console"));
+    }
+
+    public List<HostImage> images() {
+        return http.get(BASE + "/images", new TypeReference<>() { });
+    }
+
+    public HostImage buildImage(String recipe) {
+        return http.send("POST", BASE + "/images/build", new ImageBuildRequest(recipe), HostImage.class);
+    }
+
+    /** Streams an uploaded disk image to the host, which checks and stores it. */
+    public HostImage importImage(String name, InputStream content) {
+        var request = http.request(BASE + "/images/import?name=" + VirgaClient.enc(name))
+                .header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> content)).build();
+        return http.send(request, Json.mapper().constructType(HostImage.class));
+    }
+
+    public void deleteImage(String fingerprint) {
+        http.send("DELETE", BASE + "/images/" + VirgaClient.enc(fingerprint), null, Void.class);
+    }
+
+
+    private static String path(String name, String action) {
+        return BASE + "/instances/" + VirgaClient.enc(name) + "/" + action;
+    }
+
+}

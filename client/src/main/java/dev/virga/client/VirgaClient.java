@@ -1,0 +1,207 @@
+package dev.virga.client;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.virga.api.Event;
+import dev.virga.api.ExecRequest;
+import dev.virga.api.ExecResult;
+import dev.virga.api.Host;
+import dev.virga.api.Image;
+import dev.virga.api.ImageBuildRequest;
+import dev.virga.api.Instance;
+import dev.virga.api.LaunchRequest;
+import dev.virga.api.Operation;
+import dev.virga.api.ServerInfo;
+import dev.virga.api.StateChange;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/** Java client of Virga's public REST API ({@code /1.0}). The CLI uses nothing else. */
+public final class VirgaClient {
+    private final Http http;
+
+    public VirgaClient(URI base) {
+        this(base, "");
+    }
+
+    public VirgaClient(URI base, String token) {
+        this.http = new Http(base, token);
+    }
+
+    public URI base() {
+        return http.base();
+    }
+
+    public ServerInfo info() {
+        return http.get("/1.0", ServerInfo.class);
+    }
+
+    // ---- instances
+
+    public List<Instance> instances() {
+        return http.get("/1.0/instances", new TypeReference<>() { });
+    }
+
+    public Instance instance(String name) {
+        return http.get("/1.0/instances/" + enc(name), Instance.class);
+    }
+
+    /** Starts a launch; returns its operation (still running). */
+    public Operation launch(LaunchRequest request) {
+        return operationAt(http.sendForLocation("POST", "/1.0/instances", request));
+    }
+
+    public Operation changeState(String name, StateChange change) {
+        return operationAt(http.sendForLocation("PUT", "/1.0/instances/" + enc(name) + "/state", change));
+    }
+
+    public Operation delete(String name, boolean force) {
+        return operationAt(http.sendForLocation("DELETE", "/1.0/instances/" + enc(name) + "?force=" + force, null));
+    }
+
+    public ExecResult exec(String name, ExecRequest request) {
+        return http.send("POST", "/1.0/instances/" + enc(name) + "/exec", request, ExecResult.class);
+    }
+
+    public byte[] consoleLog(String name) {
+        var response = http.exchange(http.request("/1.0/instances/" + enc(name) + "/console/log").GET().build());
+        try (var in = response.body()) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Opens the interactive serial console: bytes the guest writes arrive as binary messages. */
+    public CompletableFuture<WebSocket> console(String name, WebSocket.Listener listener) {
+        var uri = URI.create(http.base().toString().replaceFirst("^http", "ws"))
+                .resolve("/1.0/instances/" + enc(name) + "/console");
+        return http.client().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5)).buildAsync(uri, listener);
+    }
+
+    // ---- images
+
+    public List<Image> images() {
+        return http.get("/1.0/images", new TypeReference<>() { });
+    }
+
+    public Image image(String name) {
+        return http.get("/1.0/images/" + enc(name), Image.class);
+    }
+
+    public Operation buildImage(String recipe) {
+        return operationAt(http.sendForLocation("POST", "/1.0/images/build", new ImageBuildRequest(recipe)));
+    }
+
+    /** Uploads a qcow2 or raw disk image; the server checks it before accepting. */
+    public Operation importImage(Path file, String name) {
+        HttpRequest request;
+        try {
+            request = http.request("/1.0/images?name=" + enc(name))
+                    .header("Content-Type", "application/octet-stream")
+                    .POST(HttpRequest.BodyPublishers.ofFile(file)).build();
+        } catch (IOException e) {
+            throw new ApiException(400, "cannot read " + file + ": " + e.getMessage(), Map.of("field", "file"));
+        }
+        var response = http.exchange(request);
+        return operationAt(response.headers().firstValue("Location").orElseThrow());
+    }
+
+    public void deleteImage(String name) {
+        http.send("DELETE", "/1.0/images/" + enc(name), null, Void.class);
+    }
+
+    // ---- operations
+
+    public List<Operation> operations() {
+        return http.get("/1.0/operations", new TypeReference<>() { });
+    }
+
+    public Operation operation(String id) {
+        return http.get("/1.0/operations/" + enc(id), Operation.class);
+    }
+
+    /** Waits up to {@code timeout} for the operation to end; returns it ended or still running. */
+    public Operation waitFor(String id, Duration timeout) {
+        return http.get("/1.0/operations/" + enc(id) + "/wait?timeout=" + Math.max(1, timeout.toSeconds()),
+                Operation.class);
+    }
+
+    /** Waits until the operation ends, telling {@code progress} each time its progress text changes. */
+    public Operation await(Operation operation, Consumer<Operation> progress) {
+        var current = operation;
+        String last = "";
+        while (!current.status().done()) {
+            if (!current.progress().equals(last)) {
+                last = current.progress();
+                progress.accept(current);
+            }
+            current = waitFor(current.id(), Duration.ofSeconds(1));
+        }
+        return current;
+    }
+
+    public Operation cancel(String id) {
+        return http.send("DELETE", "/1.0/operations/" + enc(id), null, Operation.class);
+    }
+
+    // ---- hosts and events
+
+    public List<Host> hosts() {
+        return http.get("/1.0/hosts", new TypeReference<>() { });
+    }
+
+    public List<Event> events(long after) {
+        return http.get("/1.0/events?after=" + after, new TypeReference<>() { });
+    }
+
+    /**
+     * Follows the event stream (server-sent events) until {@code until} accepts an event or the stream ends.
+     * Blocks the calling thread.
+     */
+    public void followEvents(Predicate<Event> until) {
+        var request = http.request("/1.0/events/stream").header("Accept", "text/event-stream")
+                .timeout(Duration.ofDays(365)).GET().build();
+        try {
+            var response = http.client().send(request, HttpResponse.BodyHandlers.ofLines());
+            try (var lines = response.body()) {
+                var it = lines.iterator();
+                while (it.hasNext()) {
+                    var line = it.next();
+                    if (line.startsWith("data:")) {
+                        var event = Json.mapper().readValue(line.substring(5).strip(), Event.class);
+                        if (until.test(event)) {
+                            return;
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new ApiException(0, "event stream of " + http.base() + " broke: " + e.getMessage(), Map.of());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private Operation operationAt(String location) {
+        var path = URI.create(location).getPath();
+        return http.get(path, Operation.class);
+    }
+
+    static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+}

@@ -1,0 +1,98 @@
+package dev.virga.server;
+
+import dev.virga.api.ServerInfo;
+import dev.virga.client.Json;
+import dev.virga.server.db.Database;
+import dev.virga.server.event.EventBus;
+import dev.virga.server.event.EventRoutes;
+import dev.virga.server.host.Hosts;
+import dev.virga.server.http.ErrorMapping;
+import dev.virga.server.image.ImageCatalog;
+import dev.virga.server.image.ImageRoutes;
+import dev.virga.server.instance.InstanceRoutes;
+import dev.virga.server.instance.InstanceService;
+import dev.virga.server.instance.Reconciler;
+import dev.virga.server.operation.OperationRoutes;
+import dev.virga.server.operation.Operations;
+import io.javalin.Javalin;
+import io.javalin.json.JavalinJackson;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+
+/** A running control plane. */
+public final class VirgaServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(VirgaServer.class);
+    public static final String VERSION = "0.1.0";
+    private final Javalin app;
+    private final Hosts hosts;
+    private final Reconciler reconciler;
+    private final InstanceService instances;
+    private final String host;
+
+    private VirgaServer(ServerConfig config) {
+        this.host = config.bindHost().equals("0.0.0.0") ? "127.0.0.1" : config.bindHost();
+        var db = config.jdbcUrl().isEmpty()
+                ? Database.sqlite(config.dataDir().resolve("db/virga.sqlite")) : Database.open(config.jdbcUrl());
+        var jdbi = db.jdbi();
+        var events = new EventBus(jdbi);
+        var operations = new Operations(jdbi, events);
+        operations.failInterrupted();
+        this.hosts = new Hosts(jdbi);
+        var images = new ImageCatalog(jdbi, hosts, operations, events, config.dataDir().resolve("spool"));
+        this.instances = new InstanceService(jdbi, images, hosts, operations, events);
+        this.reconciler = new Reconciler(instances, hosts, operations, events, config.reconcile());
+        var metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.app = Javalin.create(cfg -> {
+            cfg.showJavalinBanner = false;
+            cfg.useVirtualThreads = true;
+            cfg.jsonMapper(new JavalinJackson(Json.mapper(), true));
+            cfg.jetty.defaultHost = config.bindHost();
+            cfg.http.maxRequestSize = 1024L * 1024 * 1024 * 1024;
+        });
+        ErrorMapping.install(app);
+        app.get("/1.0", ctx -> ctx.json(new ServerInfo("virga", VERSION, "1.0", hosts.names().size(),
+                instances.list().size())));
+        app.get("/1.0/hosts", ctx -> ctx.json(hosts.list()));
+        app.get("/1.0/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));
+        InstanceRoutes.install(app, instances);
+        ImageRoutes.install(app, images);
+        OperationRoutes.install(app, operations);
+        EventRoutes.install(app, events);
+        app.start(config.bindHost(), config.port());
+        LOG.info("virga server listening on {} (state: {})", url(), db.url());
+    }
+
+    public static VirgaServer start(ServerConfig config) {
+        return new VirgaServer(config);
+    }
+
+    /** Adds a host whose agent listens at {@code url}; the reconcile loop starts asking it at once. */
+    public void attachHost(String name, URI url, String token) {
+        hosts.attach(name, url, token);
+        reconciler.runOnce();
+    }
+
+    /** Starts the reconcile loop (after the hosts are attached, so the first pass sees them). */
+    public void startReconciling() {
+        reconciler.runOnce();
+        reconciler.start();
+    }
+
+    public URI url() {
+        return URI.create("http://" + host + ":" + app.port());
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    @Override
+    public void close() {
+        reconciler.close();
+        app.stop();
+    }
+}

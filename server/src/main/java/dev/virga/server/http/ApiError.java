@@ -1,0 +1,72 @@
+package dev.virga.server.http;
+
+import java.util.Map;
+
+/** Every error a request can end with; {@link ErrorMapping} turns it into the one JSON error shape. */
+public abstract sealed class ApiError extends RuntimeException
+        permits ApiError.BadInput, ApiError.NotFound, ApiError.Conflict, ApiError.Unavailable {
+    private final transient Map<String, Object> details;
+
+    ApiError(String message, Map<String, Object> details) {
+        super(message);
+        this.details = Map.copyOf(details);
+    }
+
+    public abstract int status();
+
+    public Map<String, Object> details() {
+        return details;
+    }
+
+    /** 400: a field of the request is wrong; the message names the field and why. */
+    public static final class BadInput extends ApiError {
+        public BadInput(String field, String reason) {
+            super(field + ": " + reason, Map.of("field", field));
+        }
+
+        @Override
+        public int status() {
+            return 400;
+        }
+    }
+
+    /** 404: no such thing. */
+    public static final class NotFound extends ApiError {
+        public NotFound(String kind, String name) {
+            super(kind + " '" + name + "' not found", Map.of(kind, name));
+        }
+
+        @Override
+        public int status() {
+            return 404;
+        }
+    }
+
+    /** 409: the request clashes with the state of things. */
+    public static final class Conflict extends ApiError {
+        public Conflict(String message) {
+            this(message, Map.of());
+        }
+
+        public Conflict(String message, Map<String, Object> details) {
+            super(message, details);
+        }
+
+        @Override
+        public int status() {
+            return 409;
+        }
+    }
+
+    /** 503: a host or other part needed for the request cannot be reached. */
+    public static final class Unavailable extends ApiError {
+        public Unavailable(String message) {
+            super(message, Map.of());
+        }
+
+        @Override
+        public int status() {
+            return 503;
+        }
+    }
+}

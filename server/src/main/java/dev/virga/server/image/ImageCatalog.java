@@ -1,0 +1,160 @@
+package dev.virga.server.image;
+
+import dev.virga.api.Image;
+import dev.virga.api.Operation;
+import dev.virga.api.agent.HostImage;
+import dev.virga.server.event.EventBus;
+import dev.virga.server.host.Hosts;
+import dev.virga.server.http.ApiError;
+import dev.virga.server.instance.Names;
+import dev.virga.server.operation.Operations;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** Images by name; the bytes live on a host, named by fingerprint. */
+public final class ImageCatalog {
+    private static final String SELECT = "SELECT i.*, (SELECT COUNT(*) FROM instances n "
+            + "WHERE n.image_fingerprint = i.fingerprint) AS used_by FROM images i";
+    private static final Set<String> RECIPES = Set.of("tiny");
+    private final Jdbi jdbi;
+    private final Hosts hosts;
+    private final Operations operations;
+    private final EventBus events;
+    private final Path spool;
+
+    /** An image and the host that holds its bytes. */
+    public record Located(Image image, String host) {
+    }
+
+    public ImageCatalog(Jdbi jdbi, Hosts hosts, Operations operations, EventBus events, Path spool) {
+        this.jdbi = jdbi;
+        this.hosts = hosts;
+        this.operations = operations;
+        this.events = events;
+        this.spool = spool;
+    }
+
+    public List<Image> list() {
+        return jdbi.withHandle(h -> h.createQuery(SELECT + " ORDER BY name").map(MAPPER).list());
+    }
+
+    public Located get(String name) {
+        return find(name).orElseThrow(() -> new ApiError.NotFound("image", name));
+    }
+
+    public Optional<Located> find(String name) {
+        return jdbi.withHandle(h -> h.createQuery(SELECT + " WHERE name = :n").bind("n", name)
+                .map((rs, ctx) -> new Located(MAPPER.map(rs, ctx), rs.getString("host"))).findOne());
+    }
+
+    /** Builds a built-in recipe on the (first) host; the result replaces the image of that name. */
+    public Operation build(String recipe) {
+        if (recipe == null || !RECIPES.contains(recipe)) {
+            throw new ApiError.BadInput("recipe", "'" + recipe + "' is not a known recipe (known: " + RECIPES + ")");
+        }
+        var host = hosts.names().stream().sorted().findFirst()
+                .orElseThrow(() -> new ApiError.Unavailable("no host to build the image on"));
+        return operations.start("image-build", "image/" + recipe, progress -> {
+            progress.update("building " + recipe + " on " + host);
+            var built = hosts.client(host).buildImage(recipe);
+            save(recipe, built, host, "built:" + recipe);
+            events.publish("image-built", recipe, "image " + recipe + " is " + built.fingerprint().substring(0, 12));
+            return Map.of("fingerprint", built.fingerprint(), "host", host);
+        });
+    }
+
+    /** Takes an uploaded disk image; the host checks that it is a plain qcow2 or raw disk. */
+    public Operation importImage(String name, InputStream body) {
+        Names.check("name", name);
+        if (find(name).isPresent()) {
+            throw new ApiError.Conflict("image '" + name + "' already exists");
+        }
+        var host = hosts.names().stream().sorted().findFirst()
+                .orElseThrow(() -> new ApiError.Unavailable("no host to store the image on"));
+        Path file = spoolUpload(body);
+        return operations.start("image-import", "image/" + name, progress -> {
+            try (var in = Files.newInputStream(file)) {
+                progress.update("checking and storing on " + host);
+                var stored = hosts.client(host).importImage(name, in);
+                save(name, stored, host, "imported");
+                events.publish("image-imported", name, "image " + name + " imported");
+                return Map.of("fingerprint", stored.fingerprint(), "host", host);
+            } finally {
+                Files.deleteIfExists(file);
+            }
+        });
+    }
+
+    private Path spoolUpload(InputStream body) {
+        try {
+            Files.createDirectories(spool);
+            var file = Files.createTempFile(spool, "upload-", ".img");
+            try (body) {
+                Files.copy(body, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                Files.deleteIfExists(file);
+                throw e;
+            }
+            if (Files.size(file) == 0) {
+                Files.delete(file);
+                throw new ApiError.BadInput("file", "the upload is empty");
+            }
+            return file;
+        } catch (IOException e) {
+            throw new ApiError.BadInput("file", "upload failed: " + e.getMessage());
+        }
+    }
+
+    /** Removes an image nobody's disk needs; 409 naming the instances that still do. */
+    public void delete(String name) {
+        var located = get(name);
+        var users = usersOf(located.image().fingerprint());
+        if (!users.isEmpty()) {
+            throw new ApiError.Conflict("image '" + name + "' is used by " + String.join(", ", users),
+                    Map.of("instances", users));
+        }
+        boolean shared = jdbi.withHandle(h -> h.createQuery(
+                        "SELECT COUNT(*) FROM images WHERE fingerprint = :f AND name <> :n")
+                .bind("f", located.image().fingerprint()).bind("n", name).mapTo(Integer.class).one()) > 0;
+        if (!shared) {
+            hosts.client(located.host()).deleteImage(located.image().fingerprint());
+        }
+        jdbi.useHandle(h -> h.createUpdate("DELETE FROM images WHERE name = :n").bind("n", name).execute());
+        events.publish("image-deleted", name, "image " + name + " deleted");
+    }
+
+    private List<String> usersOf(String fingerprint) {
+        return jdbi.withHandle(h -> h.createQuery(
+                        "SELECT name FROM instances WHERE image_fingerprint = :f ORDER BY name")
+                .bind("f", fingerprint).mapTo(String.class).list());
+    }
+
+    private void save(String name, HostImage image, String host, String source) {
+        jdbi.useTransaction(h -> {
+            h.createUpdate("DELETE FROM images WHERE name = :n").bind("n", name).execute();
+            h.createUpdate("INSERT INTO images (name, fingerprint, format, virtual_size, file_size, os, source, "
+                            + "boots_kernel, host, created_at) VALUES (:name, :fp, :format, :vsize, :fsize, :os, "
+                            + ":source, :kernel, :host, :now)")
+                    .bind("name", name).bind("fp", image.fingerprint()).bind("format", image.format())
+                    .bind("vsize", image.virtualSize()).bind("fsize", image.fileSize()).bind("os", image.os())
+                    .bind("source", source).bind("kernel", image.bootsKernel()).bind("host", host)
+                    .bind("now", System.currentTimeMillis()).execute();
+        });
+    }
+
+    private static final RowMapper<Image> MAPPER = (rs, ctx) -> new Image(rs.getString("name"),
+            rs.getString("fingerprint"), rs.getString("format"), rs.getLong("virtual_size"), rs.getLong("file_size"),
+            rs.getString("os"), rs.getString("source"), rs.getBoolean("boots_kernel"),
+            rs.getInt("used_by"),
+            Instant.ofEpochMilli(rs.getLong("created_at")));
+}

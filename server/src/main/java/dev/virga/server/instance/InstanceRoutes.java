@@ -1,0 +1,41 @@
+package dev.virga.server.instance;
+
+import dev.virga.api.ExecRequest;
+import dev.virga.api.LaunchRequest;
+import dev.virga.api.StateChange;
+import dev.virga.server.http.Bodies;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+
+import java.util.Map;
+
+/** {@code /1.0/instances}. */
+public final class InstanceRoutes {
+    private InstanceRoutes() {
+    }
+
+    public static void install(Javalin app, InstanceService instances) {
+        app.get("/1.0/instances", ctx -> ctx.json(instances.list()));
+        app.post("/1.0/instances", ctx -> {
+            long received = System.nanoTime();
+            accepted(ctx, instances.launch(Bodies.read(ctx, LaunchRequest.class), received).id());
+        });
+        app.get("/1.0/instances/{name}", ctx -> ctx.json(instances.get(ctx.pathParam("name"))));
+        app.put("/1.0/instances/{name}/state", ctx -> accepted(ctx,
+                instances.changeState(ctx.pathParam("name"), Bodies.read(ctx, StateChange.class)).id()));
+        app.delete("/1.0/instances/{name}", ctx -> accepted(ctx,
+                instances.delete(ctx.pathParam("name"), "true".equals(ctx.queryParam("force"))).id()));
+        app.post("/1.0/instances/{name}/exec", ctx -> ctx.json(
+                instances.exec(ctx.pathParam("name"), Bodies.read(ctx, ExecRequest.class))));
+        app.get("/1.0/instances/{name}/console/log", ctx -> {
+            ctx.contentType("application/octet-stream");
+            ctx.result(instances.consoleLog(ctx.pathParam("name")));
+        });
+        app.ws("/1.0/instances/{name}/console", new ConsoleProxy(instances)::configure);
+    }
+
+    static void accepted(Context ctx, String operationId) {
+        var location = "/1.0/operations/" + operationId;
+        ctx.status(202).header("Location", location).json(Map.of("operation", location));
+    }
+}

@@ -1,0 +1,254 @@
+package dev.virga.server.instance;
+
+import dev.virga.api.ExecRequest;
+import dev.virga.api.ExecResult;
+import dev.virga.api.Instance;
+import dev.virga.api.InstanceState;
+import dev.virga.api.LaunchRequest;
+import dev.virga.api.Operation;
+import dev.virga.api.StateChange;
+import dev.virga.api.agent.StopSpec;
+import dev.virga.api.agent.VmSpec;
+import dev.virga.api.agent.VmStatus;
+import dev.virga.client.AgentClient;
+import dev.virga.server.event.EventBus;
+import dev.virga.server.host.Hosts;
+import dev.virga.server.http.ApiError;
+import dev.virga.server.image.ImageCatalog;
+import dev.virga.server.operation.Operations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** What users ask of instances: validated here, carried out on the instance's host as operations. */
+public final class InstanceService {
+    private static final Logger LOG = LoggerFactory.getLogger(InstanceService.class);
+    private static final int MAX_STOP_TIMEOUT = 3600;
+    private final InstanceStore store;
+    private final ImageCatalog images;
+    private final Hosts hosts;
+    private final Operations operations;
+    private final EventBus events;
+
+    public InstanceService(org.jdbi.v3.core.Jdbi jdbi, ImageCatalog images, Hosts hosts, Operations operations,
+                           EventBus events) {
+        this.store = new InstanceStore(jdbi);
+        this.images = images;
+        this.hosts = hosts;
+        this.operations = operations;
+        this.events = events;
+    }
+
+    public List<Instance> list() {
+        return store.list().stream().map(InstanceRow::toApi).toList();
+    }
+
+    public Instance get(String name) {
+        return store.get(name).toApi();
+    }
+
+    /** Validates, records the instance as pending and starts the launch operation. */
+    public Operation launch(LaunchRequest request, long receivedNanos) {
+        var spec = LaunchSpec.of(request);
+        var image = images.find(spec.image()).orElseThrow(() -> new ApiError.NotFound("image", spec.image()));
+        long disk = spec.diskBytes() == 0 ? image.image().virtualSize() : spec.diskBytes();
+        if (disk < image.image().virtualSize()) {
+            throw new ApiError.BadInput("disk", dev.virga.api.Sizes.format(disk) + " is smaller than the image '"
+                    + spec.image() + "' (" + dev.virga.api.Sizes.format(image.image().virtualSize()) + ")");
+        }
+        if (store.find(spec.name()).isPresent()) {
+            throw new ApiError.Conflict("instance '" + spec.name() + "' already exists");
+        }
+        store.insert(spec, image.image().fingerprint(), disk);
+        try {
+            return operations.start("launch", spec.name(), progress -> {
+                try {
+                    return runLaunch(spec, image, disk, receivedNanos, progress);
+                } catch (RuntimeException e) {
+                    store.delete(spec.name());
+                    events.publish("instance-launch-failed", spec.name(), e.getMessage());
+                    throw e;
+                }
+            });
+        } catch (RuntimeException e) {
+            store.delete(spec.name());
+            throw e;
+        }
+    }
+
+    private Map<String, Object> runLaunch(LaunchSpec spec, ImageCatalog.Located image, long disk, long receivedNanos,
+                                          Operations.Progress progress) {
+        var host = hosts.place(image.host());
+        store.host(spec.name(), host);
+        store.state(spec.name(), InstanceState.CREATING, "");
+        progress.update("making the disk and starting QEMU on " + host);
+        var status = hosts.client(host).create(new VmSpec(spec.name(), image.image().fingerprint(), spec.cpus(),
+                spec.memoryBytes(), disk));
+        long launchMillis = (System.nanoTime() - receivedNanos) / 1_000_000;
+        store.started(spec.name(), status.accelerator(), status.guest());
+        store.launchMillis(spec.name(), launchMillis);
+        events.publish("instance-started", spec.name(), "launched on " + host + " in " + launchMillis + " ms",
+                Map.of("host", host, "launchMillis", String.valueOf(launchMillis)));
+        var result = new HashMap<String, Object>();
+        result.put("host", host);
+        result.put("launchMillis", launchMillis);
+        result.put("qemuStartedMillis", status.startMillis());
+        result.put("guestReadyMillis", status.readyMillis());
+        result.put("accelerator", status.accelerator());
+        return result;
+    }
+
+    /** start, stop, restart, pause, resume. */
+    public Operation changeState(String name, StateChange change) {
+        var row = store.get(name);
+        if (change.action() == null) {
+            throw new ApiError.BadInput("action", "must be one of start, stop, restart, pause, resume");
+        }
+        if (change.timeout() < 0 || change.timeout() > MAX_STOP_TIMEOUT) {
+            throw new ApiError.BadInput("timeout", change.timeout() + " is not between 0 and " + MAX_STOP_TIMEOUT);
+        }
+        var action = change.action();
+        var allowed = switch (action) {
+            case "start" -> Set.of(InstanceState.STOPPED, InstanceState.ERROR);
+            case "stop" -> Set.of(InstanceState.RUNNING, InstanceState.PAUSED);
+            case "restart" -> Set.of(InstanceState.RUNNING, InstanceState.PAUSED);
+            case "pause" -> Set.of(InstanceState.RUNNING);
+            case "resume" -> Set.of(InstanceState.PAUSED);
+            default -> throw new ApiError.BadInput("action",
+                    "'" + action + "' is not one of start, stop, restart, pause, resume");
+        };
+        if (!allowed.contains(row.state())) {
+            throw new ApiError.Conflict("cannot " + action + " instance '" + name + "': it is "
+                    + row.state().name().toLowerCase(), Map.of("state", row.state().name().toLowerCase()));
+        }
+        var agent = hosts.client(row.host());
+        return operations.start(action, name, progress -> {
+            try {
+                return runStateChange(row, change, agent, progress);
+            } catch (RuntimeException e) {
+                resync(row.name(), agent);
+                throw e;
+            }
+        });
+    }
+
+    private Map<String, Object> runStateChange(InstanceRow row, StateChange change, AgentClient agent,
+                                               Operations.Progress progress) {
+        var name = row.name();
+        var stop = new StopSpec(change.force(), change.timeout() == 0 ? 30 : change.timeout());
+        switch (change.action()) {
+            case "start" -> {
+                store.state(name, InstanceState.STARTING, "");
+                progress.update("starting QEMU and waiting for the guest agent");
+                running(name, agent.start(name), "started");
+            }
+            case "stop" -> {
+                store.state(name, InstanceState.STOPPING, "");
+                progress.update(change.force() ? "powering off" : "asking the guest to power off");
+                agent.stop(name, stop);
+                store.state(name, InstanceState.STOPPED, "stopped by request");
+                events.publish("instance-stopped", name, "stopped by request");
+            }
+            case "restart" -> {
+                store.state(name, InstanceState.STOPPING, "");
+                progress.update("stopping");
+                agent.stop(name, stop);
+                store.state(name, InstanceState.STARTING, "");
+                progress.update("starting");
+                running(name, agent.start(name), "restarted");
+            }
+            case "pause" -> {
+                agent.pause(name);
+                store.state(name, InstanceState.PAUSED, "paused by request");
+                events.publish("instance-paused", name, "paused by request");
+            }
+            case "resume" -> {
+                agent.resume(name);
+                store.state(name, InstanceState.RUNNING, "");
+                events.publish("instance-resumed", name, "resumed by request");
+            }
+            default -> throw new IllegalStateException(change.action());
+        }
+        return Map.of("state", store.get(name).state().name().toLowerCase());
+    }
+
+    private void running(String name, VmStatus status, String what) {
+        store.started(name, status.accelerator(), status.guest());
+        events.publish("instance-started", name, what + " (guest agent ready after " + status.readyMillis() + " ms)");
+    }
+
+    /** Deletes the instance and everything its host has of it. A running one needs {@code force}. */
+    public Operation delete(String name, boolean force) {
+        var row = store.get(name);
+        if (!force && (row.state() == InstanceState.RUNNING || row.state() == InstanceState.PAUSED)) {
+            throw new ApiError.Conflict("instance '" + name + "' is " + row.state().name().toLowerCase()
+                    + "; stop it first or delete with --force");
+        }
+        return operations.start("delete", name, progress -> {
+            store.state(name, InstanceState.DELETING, "");
+            if (!row.host().isEmpty()) {
+                progress.update("removing from " + row.host());
+                try {
+                    hosts.client(row.host()).delete(name);
+                } catch (RuntimeException e) {
+                    store.state(name, InstanceState.ERROR, "delete failed: " + e.getMessage());
+                    throw e;
+                }
+            }
+            store.delete(name);
+            events.publish("instance-deleted", name, "deleted");
+            return Map.of();
+        });
+    }
+
+    public ExecResult exec(String name, ExecRequest request) {
+        var row = store.get(name);
+        if (request.command() == null || request.command().isEmpty() || request.command().getFirst().isBlank()) {
+            throw new ApiError.BadInput("command", "must name a program to run");
+        }
+        if (request.timeout() < 0 || request.timeout() > 86_400) {
+            throw new ApiError.BadInput("timeout", request.timeout() + " is not between 0 and 86400 seconds");
+        }
+        if (row.state() != InstanceState.RUNNING) {
+            throw new ApiError.Conflict("instance '" + name + "' is " + row.state().name().toLowerCase()
+                    + "; exec needs it running");
+        }
+        return hosts.client(row.host()).exec(name, request);
+    }
+
+    public java.io.InputStream consoleLog(String name) {
+        var row = store.get(name);
+        if (row.host().isEmpty()) {
+            throw new ApiError.Conflict("instance '" + name + "' has no host yet");
+        }
+        return hosts.client(row.host()).consoleLog(name);
+    }
+
+    public java.net.URI consoleUri(String name) {
+        var row = store.get(name);
+        if (row.state() != InstanceState.RUNNING && row.state() != InstanceState.PAUSED) {
+            throw new ApiError.Conflict("instance '" + name + "' is " + row.state().name().toLowerCase()
+                    + "; its console needs it running");
+        }
+        return hosts.client(row.host()).consoleUri(name);
+    }
+
+    /** After a failed operation: take the host's word for the instance's state. */
+    private void resync(String name, AgentClient agent) {
+        try {
+            var status = agent.report().instances().stream().filter(s -> s.name().equals(name)).findFirst();
+            Reconciler.apply(store, events, store.get(name), status);
+        } catch (RuntimeException e) {
+            LOG.warn("cannot resync {} after a failed operation: {}", name, e.getMessage());
+            store.state(name, InstanceState.ERROR, "host unreachable: " + e.getMessage());
+        }
+    }
+
+    InstanceStore store() {
+        return store;
+    }
+}

@@ -1,0 +1,177 @@
+package dev.virga.server.instance;
+
+import dev.virga.api.InstanceState;
+import dev.virga.api.agent.HostReport;
+import dev.virga.api.agent.VmPower;
+import dev.virga.api.agent.VmStatus;
+import dev.virga.server.event.EventBus;
+import dev.virga.server.host.Hosts;
+import dev.virga.server.operation.Operations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Level-triggered: every period, asks each host what it really runs and moves each instance that no operation is
+ * working on to that truth. This is what notices a QEMU that died, and what heals instances left in a transitional
+ * state by a crash of the server.
+ */
+public final class Reconciler implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
+    private final InstanceStore store;
+    private final Hosts hosts;
+    private final Operations operations;
+    private final EventBus events;
+    private final Duration period;
+    private volatile boolean stopped;
+    private final Thread thread;
+
+    public Reconciler(InstanceService instances, Hosts hosts, Operations operations, EventBus events,
+                      Duration period) {
+        this.store = instances.store();
+        this.hosts = hosts;
+        this.operations = operations;
+        this.events = events;
+        this.period = period;
+        this.thread = Thread.ofVirtual().name("reconciler").unstarted(this::loop);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    private void loop() {
+        while (!stopped) {
+            runOnce();
+            try {
+                Thread.sleep(period);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** One pass over every host. */
+    public void runOnce() {
+        for (var host : hosts.names()) {
+            HostReport report;
+            try {
+                report = hosts.client(host).report();
+            } catch (RuntimeException e) {
+                hosts.unreachable(host, e.getMessage());
+                continue;
+            }
+            try {
+                hosts.reported(host, report);
+                reconcileHost(host, report);
+            } catch (RuntimeException e) {
+                LOG.warn("reconciling host {} failed", host, e);
+            }
+        }
+    }
+
+    private void reconcileHost(String host, HostReport report) {
+        Map<String, VmStatus> actual = report.instances().stream()
+                .collect(Collectors.toMap(VmStatus::name, Function.identity(), (a, b) -> a));
+        for (var row : store.onHost(host)) {
+            if (operations.busy(row.name()).isPresent()) {
+                continue;
+            }
+            // re-read: an operation may have ended between the list and now
+            var fresh = store.find(row.name());
+            if (fresh.isEmpty() || operations.busy(row.name()).isPresent()) {
+                continue;
+            }
+            apply(store, events, fresh.get(), Optional.ofNullable(actual.get(row.name())));
+        }
+        for (var row : store.list()) {
+            if (row.host().isEmpty() && row.state().transitional() && operations.busy(row.name()).isEmpty()) {
+                // a launch that died before it chose a host: nothing was made anywhere
+                store.state(row.name(), InstanceState.ERROR, "launch interrupted before it reached a host");
+                events.publish("instance-error", row.name(), "launch interrupted before it reached a host");
+            }
+        }
+    }
+
+    /** Moves one instance to what its host reports. */
+    static void apply(InstanceStore store, EventBus events, InstanceRow row, Optional<VmStatus> status) {
+        if (status.isEmpty()) {
+            absent(store, events, row);
+            return;
+        }
+        var s = status.get();
+        var target = switch (s.power()) {
+            case RUNNING -> InstanceState.RUNNING;
+            case PAUSED -> InstanceState.PAUSED;
+            case STOPPED -> stoppedState(row, s);
+        };
+        if (row.state() == InstanceState.DELETING) {
+            // a delete was interrupted; the user can delete again, the host still has the instance
+            store.state(row.name(), InstanceState.ERROR, "delete interrupted; delete it again");
+            events.publish("instance-error", row.name(), "delete interrupted; delete it again");
+            return;
+        }
+        if (target == row.state()) {
+            if (s.power() != VmPower.STOPPED && !s.guest().equals(row.guest()) && s.guest().agentReady()) {
+                store.guest(row.name(), s.guest());
+            }
+            return;
+        }
+        var reason = s.power() == VmPower.STOPPED ? s.reason() : "";
+        if (target == InstanceState.RUNNING) {
+            store.started(row.name(), s.accelerator(), s.guest());
+        } else {
+            store.state(row.name(), target, reason);
+        }
+        var type = switch (target) {
+            case RUNNING -> "instance-running";
+            case PAUSED -> "instance-paused";
+            case ERROR -> "instance-error";
+            default -> "instance-stopped";
+        };
+        var message = "was " + row.state().name().toLowerCase() + ", host reports " + s.power().name().toLowerCase()
+                + (reason.isEmpty() ? "" : ": " + reason);
+        events.publish(type, row.name(), message, Map.of("host", row.host(), "reason", reason));
+    }
+
+    private static InstanceState stoppedState(InstanceRow row, VmStatus s) {
+        // a QEMU that died on a signal or with an error is an error; a guest that powered off is just stopped
+        var r = s.reason();
+        boolean crash = r.contains("signal") || r.contains("exit code") || r.contains("crash") || r.contains("died");
+        if (row.state() == InstanceState.ERROR || (crash && row.state() != InstanceState.STOPPED)) {
+            return InstanceState.ERROR;
+        }
+        return InstanceState.STOPPED;
+    }
+
+    private static void absent(InstanceStore store, EventBus events, InstanceRow row) {
+        switch (row.state()) {
+            case DELETING -> {
+                store.delete(row.name());
+                events.publish("instance-deleted", row.name(), "deleted (finished after an interruption)");
+            }
+            case ERROR -> {
+                // already says something is wrong
+            }
+            case PENDING, CREATING -> {
+                store.state(row.name(), InstanceState.ERROR, "launch interrupted; the host has nothing of it");
+                events.publish("instance-error", row.name(), "launch interrupted; the host has nothing of it");
+            }
+            default -> {
+                store.state(row.name(), InstanceState.ERROR, "the host has no disk or process of this instance");
+                events.publish("instance-error", row.name(), "the host has no disk or process of this instance");
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        stopped = true;
+        thread.interrupt();
+    }
+}

@@ -1,0 +1,184 @@
+package dev.virga.server.operation;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.virga.api.Operation;
+import dev.virga.api.OperationStatus;
+import dev.virga.client.Json;
+import dev.virga.server.event.EventBus;
+import dev.virga.server.http.ApiError;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** Starts, records and waits on operations. At most one running operation per target. */
+public final class Operations {
+    private static final Logger LOG = LoggerFactory.getLogger(Operations.class);
+    private final Jdbi jdbi;
+    private final EventBus events;
+    private final Map<String, CompletableFuture<Operation>> running = new ConcurrentHashMap<>();
+    private final Map<String, String> busyTargets = new ConcurrentHashMap<>();
+
+    /** The body of an operation; returns its result, or throws to fail it with the exception's message. */
+    @FunctionalInterface
+    public interface Work {
+        Map<String, Object> run(Progress progress) throws Exception;
+    }
+
+    /** What a running operation tells its watchers. */
+    @FunctionalInterface
+    public interface Progress {
+        void update(String text);
+    }
+
+    public Operations(Jdbi jdbi, EventBus events) {
+        this.jdbi = jdbi;
+        this.events = events;
+    }
+
+    /** Marks operations a dead server left running as failed; the reconcile loop fixes their targets. */
+    public int failInterrupted() {
+        int n = jdbi.withHandle(h -> h.createUpdate("UPDATE operations SET status = :failure, "
+                        + "error = 'interrupted: the server stopped while it ran', updated_at = :now WHERE status = :running")
+                .bind("failure", OperationStatus.FAILURE.name()).bind("running", OperationStatus.RUNNING.name())
+                .bind("now", System.currentTimeMillis()).execute());
+        if (n > 0) {
+            LOG.warn("{} operation(s) were interrupted by a server stop", n);
+        }
+        return n;
+    }
+
+    /**
+     * Claims {@code target} and starts {@code work} on a virtual thread.
+     *
+     * @throws ApiError.Conflict when another operation on the same target is running
+     */
+    public Operation start(String kind, String target, Work work) {
+        var id = UUID.randomUUID().toString();
+        var other = busyTargets.putIfAbsent(target, id);
+        if (other != null) {
+            throw new ApiError.Conflict("'" + target + "' is busy with operation " + other,
+                    Map.of("operation", other));
+        }
+        var now = System.currentTimeMillis();
+        var op = new Operation(id, kind, target, OperationStatus.RUNNING, "", "", Map.of(),
+                Instant.ofEpochMilli(now), Instant.ofEpochMilli(now));
+        jdbi.useHandle(h -> h.createUpdate("INSERT INTO operations (id, kind, target, status, created_at, updated_at) "
+                        + "VALUES (:id, :kind, :target, :status, :now, :now)")
+                .bind("id", id).bind("kind", kind).bind("target", target)
+                .bind("status", OperationStatus.RUNNING.name()).bind("now", now).execute());
+        var future = new CompletableFuture<Operation>();
+        running.put(id, future);
+        Thread.ofVirtual().name("op-" + kind + "-" + target).start(() -> execute(op, work, future));
+        return op;
+    }
+
+    private void execute(Operation op, Work work, CompletableFuture<Operation> future) {
+        Operation done;
+        try {
+            var result = work.run(text -> progress(op.id(), text));
+            done = finish(op.id(), OperationStatus.SUCCESS, "", result);
+        } catch (Exception e) {
+            LOG.info("operation {} {} {} failed: {}", op.kind(), op.target(), op.id(), e.getMessage());
+            LOG.debug("operation failure", e);
+            done = finish(op.id(), OperationStatus.FAILURE, message(e), Map.of());
+        } finally {
+            busyTargets.remove(op.target(), op.id());
+        }
+        running.remove(op.id());
+        future.complete(done);
+        events.publish("operation-" + done.status().name().toLowerCase(), op.target(),
+                op.kind() + " " + op.target() + (done.error().isEmpty() ? "" : ": " + done.error()),
+                Map.of("operation", op.id(), "kind", op.kind()));
+    }
+
+    private static String message(Exception e) {
+        var m = e.getMessage();
+        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+    }
+
+    private void progress(String id, String text) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE operations SET progress = :p, updated_at = :now WHERE id = :id")
+                .bind("p", text).bind("now", System.currentTimeMillis()).bind("id", id).execute());
+    }
+
+    private Operation finish(String id, OperationStatus status, String error, Map<String, Object> result) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE operations SET status = :s, error = :e, result_json = :r, "
+                        + "updated_at = :now WHERE id = :id")
+                .bind("s", status.name()).bind("e", error).bind("r", write(result))
+                .bind("now", System.currentTimeMillis()).bind("id", id).execute());
+        return get(id);
+    }
+
+    public Operation get(String id) {
+        return find(id).orElseThrow(() -> new ApiError.NotFound("operation", id));
+    }
+
+    public Optional<Operation> find(String id) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM operations WHERE id = :id")
+                .bind("id", id).map(MAPPER).findOne());
+    }
+
+    public List<Operation> list(int limit) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM operations ORDER BY created_at DESC LIMIT :l")
+                .bind("l", limit).map(MAPPER).list());
+    }
+
+    /** Whether some operation is running on {@code target} right now (in this server). */
+    public Optional<String> busy(String target) {
+        return Optional.ofNullable(busyTargets.get(target));
+    }
+
+    /** Waits until the operation ends or {@code timeout} passes; returns it either way. */
+    public Operation waitFor(String id, Duration timeout) {
+        var future = running.get(id);
+        if (future == null) {
+            return get(id);
+        }
+        try {
+            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return get(id);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return get(id);
+        } catch (ExecutionException e) {
+            return get(id);
+        }
+    }
+
+    private static final RowMapper<Operation> MAPPER = (rs, ctx) -> new Operation(
+            rs.getString("id"), rs.getString("kind"), rs.getString("target"),
+            OperationStatus.valueOf(rs.getString("status")), rs.getString("progress"), rs.getString("error"),
+            read(rs.getString("result_json")), Instant.ofEpochMilli(rs.getLong("created_at")),
+            Instant.ofEpochMilli(rs.getLong("updated_at")));
+
+    private static String write(Map<String, Object> result) {
+        try {
+            return Json.mapper().writeValueAsString(result);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("operation result is not JSON", e);
+        }
+    }
+
+    private static Map<String, Object> read(String json) {
+        try {
+            return Json.mapper().readValue(json, new TypeReference<>() { });
+        } catch (JsonProcessingException e) {
+            return Map.of();
+        }
+    }
+}

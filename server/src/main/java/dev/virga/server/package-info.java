@@ -1,0 +1,2 @@
+/** The control plane process: wires the store, operations, instances, images, hosts and the HTTP API. */
+package dev.virga.server;
