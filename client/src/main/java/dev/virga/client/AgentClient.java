@@ -13,6 +13,9 @@ import dev.virga.api.agent.VmStatus;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.List;
 
 /** The control plane's client of one host's agent ({@code /agent/1.0}). */
@@ -65,8 +68,14 @@ public final class AgentClient {
         return http.exchange(http.request(path(name, "console/log")).GET().build()).body();
     }
 
-    public URI consoleUri(String name) {
-        return URI.create(http.base().toString().replaceFirst("^http", "ws")).resolve(path(name, "console"));
+    /** Opens the VM's serial console on the host as a websocket of raw bytes. */
+    public CompletableFuture<WebSocket> console(String name, WebSocket.Listener listener) {
+        var uri = URI.create(http.base().toString().replaceFirst("^http", "ws")).resolve(path(name, "console"));
+        var builder = http.client().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (!http.token().isEmpty()) {
+            builder.header("Authorization", "Bearer " + http.token());
+        }
+        return builder.buildAsync(uri, listener);
     }
 
     public List<HostImage> images() {

@@ -27,6 +27,10 @@ final class Http {
         this.client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
 
+    String token() {
+        return token;
+    }
+
     URI base() {
         return base;
     }

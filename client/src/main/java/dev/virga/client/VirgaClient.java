@@ -107,7 +107,7 @@ public final class VirgaClient {
     }
 
     /** Uploads a qcow2 or raw disk image; the server checks it before accepting. */
-    public Operation importImage(Path file, String name) {
+    public Image importImage(Path file, String name) {
         HttpRequest request;
         try {
             request = http.request("/1.0/images?name=" + enc(name))
@@ -116,8 +116,7 @@ public final class VirgaClient {
         } catch (IOException e) {
             throw new ApiException(400, "cannot read " + file + ": " + e.getMessage(), Map.of("field", "file"));
         }
-        var response = http.exchange(request);
-        return operationAt(response.headers().firstValue("Location").orElseThrow());
+        return http.send(request, Json.mapper().constructType(Image.class));
     }
 
     public void deleteImage(String name) {

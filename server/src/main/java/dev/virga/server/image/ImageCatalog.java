@@ -73,8 +73,11 @@ public final class ImageCatalog {
         });
     }
 
-    /** Takes an uploaded disk image; the host checks that it is a plain qcow2 or raw disk. */
-    public Operation importImage(String name, InputStream body) {
+    /**
+     * Takes an uploaded disk image; the host checks that it is a self-contained qcow2 or raw disk. Synchronous: the
+     * upload is the slow part, and a refusal must reach the uploader as a 400 that says why.
+     */
+    public Image importImage(String name, InputStream body) {
         Names.check("name", name);
         if (find(name).isPresent()) {
             throw new ApiError.Conflict("image '" + name + "' already exists");
@@ -82,17 +85,20 @@ public final class ImageCatalog {
         var host = hosts.names().stream().sorted().findFirst()
                 .orElseThrow(() -> new ApiError.Unavailable("no host to store the image on"));
         Path file = spoolUpload(body);
-        return operations.start("image-import", "image/" + name, progress -> {
-            try (var in = Files.newInputStream(file)) {
-                progress.update("checking and storing on " + host);
-                var stored = hosts.client(host).importImage(name, in);
-                save(name, stored, host, "imported");
-                events.publish("image-imported", name, "image " + name + " imported");
-                return Map.of("fingerprint", stored.fingerprint(), "host", host);
-            } finally {
+        try (var in = Files.newInputStream(file)) {
+            var stored = hosts.client(host).importImage(name, in);
+            save(name, stored, host, "imported");
+            events.publish("image-imported", name, "image " + name + " imported as " + stored.fingerprint());
+            return get(name).image();
+        } catch (IOException e) {
+            throw new ApiError.BadInput("file", "upload unreadable: " + e.getMessage());
+        } finally {
+            try {
                 Files.deleteIfExists(file);
+            } catch (IOException e) {
+                // the spool is cleaned at the next start anyway
             }
-        });
+        }
     }
 
     private Path spoolUpload(InputStream body) {

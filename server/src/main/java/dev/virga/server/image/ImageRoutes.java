@@ -21,7 +21,7 @@ public final class ImageRoutes {
             if (name == null) {
                 throw new ApiError.BadInput("name", "an image name is required (?name=...)");
             }
-            accepted(ctx, catalog.importImage(name, ctx.bodyInputStream()).id());
+            ctx.status(201).json(catalog.importImage(name, ctx.bodyInputStream()));
         });
         app.delete("/1.0/images/{name}", ctx -> {
             catalog.delete(ctx.pathParam("name"));

@@ -5,10 +5,8 @@ import io.javalin.websocket.WsContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,7 +15,6 @@ import java.util.concurrent.ConcurrentHashMap;
 final class ConsoleProxy {
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleProxy.class);
     private final InstanceService instances;
-    private final HttpClient http = HttpClient.newHttpClient();
     private final Map<String, WebSocket> upstreams = new ConcurrentHashMap<>();
 
     ConsoleProxy(InstanceService instances) {
@@ -28,9 +25,7 @@ final class ConsoleProxy {
         ws.onConnect(ctx -> {
             var name = ctx.pathParam("name");
             try {
-                var uri = instances.consoleUri(name);
-                var upstream = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
-                        .buildAsync(uri, new Downstream(ctx)).join();
+                var upstream = instances.openConsole(name, new Downstream(ctx)).join();
                 upstreams.put(ctx.sessionId(), upstream);
             } catch (RuntimeException e) {
                 LOG.info("console of {} refused: {}", name, e.getMessage());

@@ -228,13 +228,15 @@ public final class InstanceService {
         return hosts.client(row.host()).consoleLog(name);
     }
 
-    public java.net.URI consoleUri(String name) {
+    /** Opens the instance's console on its host. */
+    public java.util.concurrent.CompletableFuture<java.net.http.WebSocket> openConsole(String name,
+                                                                                     java.net.http.WebSocket.Listener listener) {
         var row = store.get(name);
         if (row.state() != InstanceState.RUNNING && row.state() != InstanceState.PAUSED) {
             throw new ApiError.Conflict("instance '" + name + "' is " + row.state().name().toLowerCase()
                     + "; its console needs it running");
         }
-        return hosts.client(row.host()).consoleUri(name);
+        return hosts.client(row.host()).console(name, listener);
     }
 
     /** After a failed operation: take the host's word for the instance's state. */

@@ -1,0 +1,123 @@
+package dev.virga.agent;
+
+import dev.virga.agent.http.AgentRoutes;
+import dev.virga.agent.storage.ImageStore;
+import dev.virga.agent.vm.VmHost;
+import dev.virga.api.agent.HostReport;
+import dev.virga.client.Json;
+import io.javalin.Javalin;
+import io.javalin.json.JavalinJackson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/** A running agent: owns this host's VMs and images and serves the control plane. */
+public final class VirgaAgent implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(VirgaAgent.class);
+    private final AgentConfig config;
+    private final VmHost vms;
+    private final Accelerators accelerators;
+    private final Javalin app;
+    private final String qemuVersion;
+
+    private VirgaAgent(AgentConfig config) {
+        this.config = config;
+        var paths = AgentPaths.of(config.dataDir());
+        paths.create();
+        var qemu = findQemu();
+        this.qemuVersion = qemuVersion(qemu);
+        var images = new ImageStore(paths.images());
+        this.accelerators = new Accelerators(config.accelerator(), images, paths.dataDir().resolve("accelerator.json"),
+                qemuVersion);
+        this.vms = new VmHost(paths, images, () -> accelerators.current().accelerator(), qemu);
+        vms.adoptAll();
+        this.app = Javalin.create(cfg -> {
+            cfg.showJavalinBanner = false;
+            cfg.useVirtualThreads = true;
+            cfg.jsonMapper(new JavalinJackson(Json.mapper(), true));
+            cfg.http.maxRequestSize = 1024L * 1024 * 1024 * 1024;
+        });
+        AgentRoutes.install(app, config.token(), vms, images, this::report);
+        app.start(config.bindHost(), config.port());
+        LOG.info("virga agent {} listening on {} (data: {}, qemu: {})", config.name(), url(), paths.dataDir(),
+                qemuVersion);
+    }
+
+    public static VirgaAgent start(AgentConfig config) {
+        return new VirgaAgent(config);
+    }
+
+    public URI url() {
+        return URI.create("http://" + config.bindHost() + ":" + app.port());
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    public String token() {
+        return config.token();
+    }
+
+    public HostReport report() {
+        var verdict = accelerators.current();
+        return new HostReport(config.name(), Runtime.getRuntime().availableProcessors(), memoryBytes(),
+                System.getProperty("os.arch").equals("amd64") ? "x86_64" : System.getProperty("os.arch"),
+                verdict.accelerator(), verdict.reason(), qemuVersion, vms.statuses());
+    }
+
+    private static Path findQemu() {
+        for (var dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
+            var p = Path.of(dir, "qemu-system-x86_64");
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("qemu-system-x86_64 is not installed (Debian package qemu-system-x86)");
+    }
+
+    private static String qemuVersion(Path qemu) {
+        try {
+            var p = new ProcessBuilder(qemu.toString(), "--version").redirectErrorStream(true).start();
+            var out = new String(p.getInputStream().readAllBytes()).lines().findFirst().orElse("");
+            p.waitFor(10, TimeUnit.SECONDS);
+            return out.replace("QEMU emulator version ", "").strip();
+        } catch (IOException e) {
+            return "unknown";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unknown";
+        }
+    }
+
+    private static long memoryBytes() {
+        try {
+            for (var line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            LOG.debug("no /proc/meminfo: {}", e.toString());
+        }
+        return Runtime.getRuntime().maxMemory();
+    }
+
+    /** Stops serving; every VM keeps running and is adopted by the next agent. */
+    @Override
+    public void close() {
+        app.stop();
+        vms.close();
+    }
+
+    /** For {@code virga down}: stops every VM of this host. */
+    public void stopAllVms(int timeoutSeconds) {
+        vms.statuses().parallelStream().filter(s -> s.pid() != 0).forEach(s ->
+                vms.stop(s.name(), new dev.virga.api.agent.StopSpec(false, timeoutSeconds)));
+    }
+}

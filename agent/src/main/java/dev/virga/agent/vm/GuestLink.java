@@ -1,0 +1,69 @@
+package dev.virga.agent.vm;
+
+import dev.virga.api.GuestDetails;
+import dev.virga.qemu.ga.GuestAgentClient;
+import dev.virga.qemu.ga.GuestAgentException;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Function;
+
+/**
+ * The one connection to a VM's guest agent. QEMU's chardev accepts a single client, so every user of the guest
+ * agent (readiness, exec, details) goes through here, one call at a time; a broken connection is re-made.
+ */
+final class GuestLink implements AutoCloseable {
+    private final Path socket;
+    private GuestAgentClient client;
+
+    GuestLink(Path socket) {
+        this.socket = socket;
+    }
+
+    /** Waits until the guest agent answers, up to {@code deadline}. */
+    synchronized void awaitReady(Duration deadline) {
+        closeClient();
+        client = GuestAgentClient.awaitReady(socket, deadline);
+    }
+
+    synchronized <T> T call(Function<GuestAgentClient, T> action) {
+        if (client == null) {
+            client = GuestAgentClient.connect(socket, Duration.ofSeconds(5));
+        }
+        try {
+            return action.apply(client);
+        } catch (GuestAgentException e) {
+            // the connection may be out of step (a timed-out reply arriving late): start afresh next time
+            closeClient();
+            throw e;
+        }
+    }
+
+    /** What the guest says about itself; unknown fields stay empty. */
+    GuestDetails details() {
+        return call(ga -> {
+            var info = ga.info();
+            var os = ga.osInfo();
+            String hostname;
+            try {
+                hostname = ga.execute("guest-get-host-name").path("host-name").asText("");
+            } catch (GuestAgentException e) {
+                hostname = "";
+            }
+            return new GuestDetails(true, info.version(), os.prettyName().isEmpty() ? os.name() : os.prettyName(),
+                    os.kernelRelease(), hostname);
+        });
+    }
+
+    private void closeClient() {
+        if (client != null) {
+            client.close();
+            client = null;
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closeClient();
+    }
+}

@@ -1,0 +1,41 @@
+package dev.virga.agent.vm;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.virga.client.Json;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * What a VM is, as stored in {@code vm.json} in its instance directory. Written last when a VM is created, so a
+ * directory without it is a creation that died half-way.
+ *
+ * @param kernel  the image's kernel for direct boot, empty when the disk boots itself
+ */
+record VmDefinition(String name, String uuid, String imageFingerprint, int cpus, long memoryBytes, long diskBytes,
+                    String mac, String machine, String kernel, String initrd, String cmdline) {
+    static final String FILE = "vm.json";
+
+    static VmDefinition read(Path instanceDir) {
+        try {
+            return Json.mapper().readValue(instanceDir.resolve(FILE).toFile(), VmDefinition.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + instanceDir.resolve(FILE), e);
+        }
+    }
+
+    void write(Path instanceDir) {
+        var tmp = instanceDir.resolve(FILE + ".tmp");
+        try {
+            Files.write(tmp, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(this));
+            Files.move(tmp, instanceDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + instanceDir.resolve(FILE), e);
+        }
+    }
+}

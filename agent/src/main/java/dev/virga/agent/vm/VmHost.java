@@ -1,0 +1,224 @@
+package dev.virga.agent.vm;
+
+import dev.virga.agent.AgentError;
+import dev.virga.agent.AgentPaths;
+import dev.virga.agent.Undo;
+import dev.virga.agent.storage.ImageStore;
+import dev.virga.agent.storage.Trees;
+import dev.virga.api.ExecRequest;
+import dev.virga.api.ExecResult;
+import dev.virga.api.GuestDetails;
+import dev.virga.api.agent.StopSpec;
+import dev.virga.api.agent.VmPower;
+import dev.virga.api.agent.VmSpec;
+import dev.virga.api.agent.VmStatus;
+import dev.virga.qemu.ga.GuestAgentException;
+import dev.virga.qemu.img.QemuImg;
+import dev.virga.qemu.vm.QemuCommandLine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/** The VMs of this host and everything that can be done to them. */
+public final class VmHost implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(VmHost.class);
+    static final Duration GUEST_READY = Duration.ofSeconds(180);
+    private final AgentPaths paths;
+    private final ImageStore images;
+    private final Supplier<String> accelerator;
+    private final QemuImg qemuImg = new QemuImg();
+    private final VmLauncher launcher;
+    private final Map<String, VmEntry> vms = new ConcurrentHashMap<>();
+
+    public VmHost(AgentPaths paths, ImageStore images, Supplier<String> accelerator, Path qemuBinary) {
+        this.paths = paths;
+        this.images = images;
+        this.accelerator = accelerator;
+        this.launcher = new VmLauncher(paths, qemuBinary);
+    }
+
+    /** At agent start: take over every QEMU still running, clean away creations that died half-way. */
+    public void adoptAll() {
+        List<Path> dirs;
+        try (var list = Files.list(paths.instances())) {
+            dirs = list.filter(Files::isDirectory).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        for (var dir : dirs) {
+            var name = dir.getFileName().toString();
+            try {
+                var entry = launcher.adopt(name, dir);
+                entry.ifPresent(e -> vms.put(name, e));
+            } catch (RuntimeException e) {
+                LOG.error("cannot adopt vm {}: {}", name, e.getMessage(), e);
+            }
+        }
+        LOG.info("adopted {} vm(s), {} running", vms.size(),
+                vms.values().stream().filter(e -> e.running() != null).count());
+    }
+
+    public List<VmStatus> statuses() {
+        return vms.values().stream().sorted(Comparator.comparing(VmEntry::name)).map(VmEntry::status).toList();
+    }
+
+    public VmStatus status(String name) {
+        return entry(name).status();
+    }
+
+    /** Makes the linked-clone disk and starts the VM; on any failure nothing of it remains. */
+    public VmStatus create(VmSpec spec) {
+        var placeholder = new VmEntry(spec.name(), null, paths);
+        if (vms.putIfAbsent(spec.name(), placeholder) != null || Files.exists(paths.instanceDir(spec.name()))) {
+            vms.remove(spec.name(), placeholder);
+            throw AgentError.conflict("vm '" + spec.name() + "' already exists on this host");
+        }
+        try (var undo = new Undo()) {
+            undo.push("forget " + spec.name(), () -> vms.remove(spec.name(), placeholder));
+            var image = images.get(spec.imageFingerprint());
+            var dir = paths.instanceDir(spec.name());
+            Files.createDirectories(dir);
+            undo.push("remove " + dir, () -> Trees.delete(dir));
+            undo.push("remove run dir", () -> Trees.delete(paths.runDir(spec.name())));
+            qemuImg.createOverlay(image.disk(), "qcow2", dir.resolve("disk.qcow2"),
+                    spec.diskBytes() > image.manifest().virtualSize() ? OptionalLong.of(spec.diskBytes())
+                            : OptionalLong.empty());
+            var def = new VmDefinition(spec.name(), UUID.randomUUID().toString(), spec.imageFingerprint(),
+                    spec.cpus(), spec.memoryBytes(), spec.diskBytes(), QemuCommandLine.macFor(spec.name()), "pc",
+                    image.kernel().map(Path::toString).orElse(""), image.initrd().map(Path::toString).orElse(""),
+                    image.manifest().cmdline() + " virga.hostname=" + spec.name());
+            var entry = new VmEntry(spec.name(), def, paths);
+            launcher.start(entry, accelerator.get());
+            undo.push("kill QEMU of " + spec.name(), () -> entry.running().kill());
+            def.write(dir);
+            vms.put(spec.name(), entry);
+            undo.keep();
+            return entry.status();
+        } catch (IOException e) {
+            throw AgentError.failed("cannot make vm " + spec.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public VmStatus start(String name) {
+        var entry = entry(name);
+        synchronized (entry) {
+            if (entry.running() != null) {
+                throw AgentError.conflict("vm '" + name + "' is already running");
+            }
+            launcher.start(entry, accelerator.get());
+            return entry.status();
+        }
+    }
+
+    public VmStatus stop(String name, StopSpec spec) {
+        var entry = entry(name);
+        synchronized (entry) {
+            var running = entry.running();
+            if (running == null) {
+                return entry.status();
+            }
+            running.stop(spec.force(), Duration.ofSeconds(Math.max(1, spec.timeoutSeconds())));
+            return entry.status();
+        }
+    }
+
+    public VmStatus pause(String name) {
+        var running = runningOf(name);
+        running.qmp().stop();
+        return entry(name).status();
+    }
+
+    public VmStatus resume(String name) {
+        var running = runningOf(name);
+        running.qmp().cont();
+        return entry(name).status();
+    }
+
+    /** Stops the VM if needed and removes its disk and files. Unknown names are fine: deleting is idempotent. */
+    public void delete(String name) {
+        var entry = vms.get(name);
+        if (entry != null) {
+            synchronized (entry) {
+                var running = entry.running();
+                if (running != null) {
+                    running.kill();
+                }
+                vms.remove(name);
+            }
+        }
+        Trees.delete(paths.runDir(name));
+        Trees.delete(paths.instanceDir(name));
+    }
+
+    public ExecResult exec(String name, ExecRequest request) {
+        var running = runningOf(name);
+        var stdin = request.stdinBase64() == null || request.stdinBase64().isEmpty() ? new byte[0]
+                : Base64.getDecoder().decode(request.stdinBase64());
+        var timeout = Duration.ofSeconds(request.timeout() == 0 ? 300 : request.timeout());
+        try {
+            var r = running.guest().call(ga -> ga.run(request.command(), stdin, timeout));
+            return new ExecResult(r.exitCode(), r.signal(), Base64.getEncoder().encodeToString(r.stdout()),
+                    Base64.getEncoder().encodeToString(r.stderr()), r.truncated());
+        } catch (GuestAgentException e) {
+            throw AgentError.failed("guest agent of '" + name + "': " + e.getMessage(), e);
+        }
+    }
+
+    public Path serialLog(String name) {
+        return entry(name).serialLog();
+    }
+
+    public Path consoleSocket(String name) {
+        runningOf(name);
+        return entry(name).vmPaths().consoleSocket();
+    }
+
+    /** Names of the VMs whose disks are clones of the image. */
+    public List<String> usersOf(String fingerprint) {
+        var out = new ArrayList<String>();
+        for (var e : vms.values()) {
+            if (e.definition() != null && e.definition().imageFingerprint().equals(fingerprint)) {
+                out.add(e.name());
+            }
+        }
+        return out;
+    }
+
+    private RunningVm runningOf(String name) {
+        var running = entry(name).running();
+        if (running == null) {
+            throw AgentError.conflict("vm '" + name + "' is not running");
+        }
+        return running;
+    }
+
+    private VmEntry entry(String name) {
+        var e = vms.get(name);
+        if (e == null || e.definition() == null) {
+            throw AgentError.notFound("vm", name);
+        }
+        return e;
+    }
+
+    /** Leaves every VM running: QEMU outlives the agent by design. */
+    @Override
+    public void close() {
+        for (var e : vms.values()) {
+            e.detach();
+        }
+    }
+}

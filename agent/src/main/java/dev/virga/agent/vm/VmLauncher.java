@@ -1,0 +1,172 @@
+package dev.virga.agent.vm;
+
+import dev.virga.agent.AgentError;
+import dev.virga.agent.AgentPaths;
+import dev.virga.agent.storage.Trees;
+import dev.virga.api.GuestDetails;
+import dev.virga.qemu.ga.GuestAgentException;
+import dev.virga.qemu.qmp.QmpClient;
+import dev.virga.qemu.qmp.QmpException;
+import dev.virga.qemu.vm.QemuCommandLine;
+import dev.virga.qemu.vm.VmConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Starts a VM's QEMU and waits for its guest; takes over a QEMU that an earlier agent started. */
+final class VmLauncher {
+    private static final Logger LOG = LoggerFactory.getLogger(VmLauncher.class);
+    private final AgentPaths paths;
+    private final Path qemuBinary;
+
+    VmLauncher(AgentPaths paths, Path qemuBinary) {
+        this.paths = paths;
+        this.qemuBinary = qemuBinary;
+    }
+
+    /** Spawns QEMU paused, lets it run, and returns once the guest agent answers; kills it on any failure. */
+    void start(VmEntry entry, String accelerator) {
+        var def = entry.definition();
+        long t0 = System.nanoTime();
+        var config = config(entry, accelerator);
+        var command = QemuCommandLine.build(qemuBinary, config);
+        try {
+            Files.createDirectories(paths.runDir(entry.name()));
+            Files.deleteIfExists(entry.vmPaths().guestAgentSocket());
+            Files.deleteIfExists(entry.vmPaths().consoleSocket());
+            Files.writeString(entry.dir().resolve("qemu.cmdline"), QemuCommandLine.shellQuoted(command) + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        LOG.info("vm {}: starting QEMU ({}, {} vCPU, {} MiB)", def.name(), accelerator, def.cpus(),
+                def.memoryBytes() >> 20);
+        var spawned = QemuProcess.spawn(command, entry.dir().resolve("qemu.log"), entry.vmPaths().qmpSocket());
+        var guest = new GuestLink(entry.vmPaths().guestAgentSocket());
+        var vm = new RunningVm(def.name(), spawned, guest, r -> ended(entry, r));
+        try {
+            spawned.qmp().cont();
+            long started = millisSince(t0);
+            waitForGuest(vm, guest);
+            long ready = millisSince(t0);
+            var details = details(guest);
+            entry.started(vm, started, ready, details, accelerator);
+            LOG.info("vm {}: QEMU running after {} ms, guest agent ready after {} ms", def.name(), started, ready);
+        } catch (RuntimeException e) {
+            vm.kill();
+            throw e instanceof AgentError ? e : AgentError.failed("vm " + def.name() + " did not start: "
+                    + e.getMessage() + "; QEMU said: " + QemuProcess.lastLines(entry.dir().resolve("qemu.log")), e);
+        }
+    }
+
+    private static void waitForGuest(RunningVm vm, GuestLink guest) {
+        long deadline = System.nanoTime() + VmHost.GUEST_READY.toNanos();
+        while (true) {
+            if (!vm.alive()) {
+                throw AgentError.failed("QEMU ended before the guest agent answered: " + vm.ended().getNow(""), null);
+            }
+            try {
+                guest.awaitReady(Duration.ofSeconds(3));
+                return;
+            } catch (GuestAgentException e) {
+                if (System.nanoTime() > deadline) {
+                    throw AgentError.failed("the guest agent did not answer within "
+                            + VmHost.GUEST_READY.toSeconds() + " s", e);
+                }
+            }
+        }
+    }
+
+    private static GuestDetails details(GuestLink guest) {
+        try {
+            return guest.details();
+        } catch (GuestAgentException e) {
+            LOG.debug("guest details unavailable: {}", e.getMessage());
+            return new GuestDetails(true, "", "", "", "");
+        }
+    }
+
+    private void ended(VmEntry entry, RunningVm vm) {
+        var reason = vm.ended().getNow("");
+        LOG.info("vm {}: QEMU ended: {}", entry.name(), reason);
+        entry.ended(vm, reason);
+        try {
+            Files.deleteIfExists(entry.vmPaths().qmpSocket());
+            Files.deleteIfExists(entry.vmPaths().guestAgentSocket());
+            Files.deleteIfExists(entry.vmPaths().consoleSocket());
+            Files.deleteIfExists(entry.vmPaths().pidFile());
+        } catch (IOException e) {
+            LOG.debug("cleanup of {} sockets: {}", entry.name(), e.toString());
+        }
+    }
+
+    private VmConfig config(VmEntry entry, String accelerator) {
+        var def = entry.definition();
+        return new VmConfig(def.name(), def.uuid(), def.cpus(), def.memoryBytes(), accelerator, def.machine(),
+                entry.dir().resolve("disk.qcow2"), optional(def.kernel()), optional(def.initrd()), def.cmdline(),
+                entry.vmPaths(), def.mac());
+    }
+
+    private static Optional<Path> optional(String p) {
+        return p.isEmpty() ? Optional.empty() : Optional.of(Path.of(p));
+    }
+
+    /**
+     * Takes over what an earlier agent left in {@code dir}: a running QEMU is adopted; a directory without
+     * {@code vm.json} is a creation that died half-way and is removed with any QEMU it started.
+     */
+    Optional<VmEntry> adopt(String name, Path dir) {
+        var probe = new VmEntry(name, null, paths);
+        var qemu = QemuProcess.find(probe.vmPaths().pidFile(), probe.vmPaths().qmpSocket());
+        if (!Files.exists(dir.resolve(VmDefinition.FILE))) {
+            LOG.warn("vm {}: removing a creation that never finished", name);
+            qemu.ifPresent(ProcessHandle::destroyForcibly);
+            Trees.delete(paths.runDir(name));
+            Trees.delete(dir);
+            return Optional.empty();
+        }
+        var entry = new VmEntry(name, VmDefinition.read(dir), paths);
+        if (qemu.isEmpty()) {
+            return Optional.of(entry);
+        }
+        QmpClient qmp;
+        try {
+            qmp = QmpClient.connect(entry.vmPaths().qmpSocket(), Duration.ofSeconds(5));
+        } catch (QmpException e) {
+            LOG.warn("vm {}: QEMU pid {} runs but its QMP does not answer ({}); killing it", name, qemu.get().pid(),
+                    e.getMessage());
+            qemu.get().destroyForcibly();
+            return Optional.of(entry);
+        }
+        var vm = new RunningVm(name, new QemuProcess.Spawned(qemu.get(), Optional.empty(), qmp),
+                new GuestLink(entry.vmPaths().guestAgentSocket()), r -> ended(entry, r));
+        var status = qmp.status();
+        switch (status) {
+            case "running", "paused" -> {
+                entry.adopted(vm);
+                LOG.info("vm {}: adopted QEMU pid {} ({})", name, qemu.get().pid(), status);
+            }
+            case "shutdown" -> {
+                entry.adopted(vm);
+                vm.kill();
+                entry.ended(vm, "the guest powered off while the agent was away");
+            }
+            default -> {
+                LOG.warn("vm {}: QEMU pid {} was left in state {} (a start was interrupted); killing it", name,
+                        qemu.get().pid(), status);
+                entry.adopted(vm);
+                vm.kill();
+            }
+        }
+        return Optional.of(entry);
+    }
+
+    private static long millisSince(long t0) {
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+}

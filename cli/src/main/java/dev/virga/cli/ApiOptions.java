@@ -1,0 +1,25 @@
+package dev.virga.cli;
+
+import dev.virga.api.Operation;
+import dev.virga.api.OperationStatus;
+import dev.virga.client.VirgaClient;
+import picocli.CommandLine.Option;
+
+/** Options every API verb shares, and waiting on operations with progress. */
+final class ApiOptions {
+    @Option(names = "--url", description = "API address (default: $VIRGA_URL, else the running `virga up`)")
+    String url;
+
+    VirgaClient client() {
+        return Home.client(url);
+    }
+
+    /** Waits for an operation, showing its progress on stderr; fails with the server's message. */
+    static Operation await(VirgaClient client, Operation op, String what) {
+        var done = client.await(op, o -> System.err.println(what + ": " + o.progress()));
+        if (done.status() != OperationStatus.SUCCESS) {
+            throw new CliError(what + " failed: " + done.error());
+        }
+        return done;
+    }
+}

@@ -1,0 +1,75 @@
+package dev.virga.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.virga.client.Json;
+import dev.virga.client.VirgaClient;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * {@code $VIRGA_HOME} (default {@code ./var}): where {@code virga up} keeps its state, and the {@code up.json} that
+ * tells the other verbs where the API is.
+ */
+record Home(Path dir) {
+    static final int DEFAULT_PORT = 8443;
+
+    /** What a running {@code virga up} wrote about itself. */
+    record UpInfo(String url, long pid) {
+    }
+
+    static Home resolve() {
+        var env = System.getenv("VIRGA_HOME");
+        return new Home(Path.of(env == null || env.isBlank() ? "var" : env).toAbsolutePath().normalize());
+    }
+
+    Path upFile() {
+        return dir.resolve("up.json");
+    }
+
+    Path logFile() {
+        return dir.resolve("virga.log");
+    }
+
+    Optional<UpInfo> up() {
+        try {
+            if (!Files.exists(upFile())) {
+                return Optional.empty();
+            }
+            return Optional.of(Json.mapper().readValue(upFile().toFile(), UpInfo.class));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    void writeUp(UpInfo info) {
+        try {
+            Files.createDirectories(dir);
+            var tmp = dir.resolve("up.json.tmp");
+            Files.write(tmp, Json.mapper().writeValueAsBytes(info));
+            Files.move(tmp, upFile(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        } catch (IOException e) {
+            throw new CliError("cannot write " + upFile() + ": " + e.getMessage());
+        }
+    }
+
+    /** The API to talk to: {@code --url}, else {@code $VIRGA_URL}, else the running {@code virga up}. */
+    static VirgaClient client(String url) {
+        if (url != null && !url.isBlank()) {
+            return new VirgaClient(URI.create(url));
+        }
+        var env = System.getenv("VIRGA_URL");
+        if (env != null && !env.isBlank()) {
+            return new VirgaClient(URI.create(env));
+        }
+        var home = resolve();
+        var up = home.up().filter(u -> ProcessHandle.of(u.pid()).map(ProcessHandle::isAlive).orElse(false));
+        return new VirgaClient(URI.create(up.map(UpInfo::url).orElseThrow(() -> new CliError(
+                "Virga is not running for " + home.dir() + ": start it with ./virga up (or set VIRGA_URL)"))));
+    }
+}

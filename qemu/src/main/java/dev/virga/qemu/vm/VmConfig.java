@@ -1,0 +1,84 @@
+package dev.virga.qemu.vm;
+
+import dev.virga.qemu.accel.Accelerator;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Everything {@link QemuCommandLine} needs to start one VM. Invalid values are refused here, so a
+ * config that exists always makes a command line QEMU accepts.
+ *
+ * @param accelerator TCG unless a probe showed that KVM really boots a guest on this host
+ * @param machine QEMU machine type, e.g. "pc" or "q35"
+ * @param disk the VM's own qcow2 (normally an overlay on an image)
+ * @param kernelCmdline the kernel's command line; used only with a kernel, "" for none
+ * @param macAddress the NIC's MAC, stable per VM (see {@link QemuCommandLine#macFor})
+ */
+public record VmConfig(String name, String uuid, int cpus, long memoryBytes, Accelerator accelerator, String machine,
+                       Path disk, Optional<Path> kernel, Optional<Path> initrd, String kernelCmdline,
+                       VmPaths paths, String macAddress) {
+    static final long MIB = 1024 * 1024;
+    // QEMU option values are comma-separated, so a name must not contain commas; keep it printable too.
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+    private static final Pattern MACHINE = Pattern.compile("[A-Za-z0-9._-]+");
+    private static final Pattern MAC = Pattern.compile("(?:[0-9a-f]{2}:){5}[0-9a-f]{2}");
+
+    public VmConfig {
+        Objects.requireNonNull(accelerator, "accelerator");
+        Objects.requireNonNull(disk, "disk");
+        Objects.requireNonNull(kernel, "kernel");
+        Objects.requireNonNull(initrd, "initrd");
+        Objects.requireNonNull(kernelCmdline, "kernelCmdline");
+        Objects.requireNonNull(paths, "paths");
+        require(name != null && NAME.matcher(name).matches(), "VM name '" + name
+                + "' must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        require(uuid != null && isUuid(uuid), "VM uuid '" + uuid + "' is not a UUID");
+        require(cpus >= 1 && cpus <= 255, "VM cpus " + cpus + " must be between 1 and 255");
+        require(memoryBytes >= 16 * MIB && memoryBytes % MIB == 0,
+                "VM memory " + memoryBytes + " bytes must be a whole number of MiB, at least 16 MiB");
+        require(machine != null && MACHINE.matcher(machine).matches(), "machine type '" + machine + "' is not valid");
+        require(macAddress != null && MAC.matcher(macAddress).matches(),
+                "MAC address '" + macAddress + "' must look like 52:54:00:ab:cd:ef (lower case)");
+        require(initrd.isEmpty() || kernel.isPresent(), "an initrd (" + initrd.orElse(null) + ") needs a kernel");
+        require(kernelCmdline.isEmpty() || kernel.isPresent(),
+                "a kernel command line ('" + kernelCmdline + "') needs a kernel");
+    }
+
+    /** The same, with the accelerator as QEMU spells it ("tcg", "kvm"), for callers holding that form. */
+    public VmConfig(String name, String uuid, int cpus, long memoryBytes, String accelerator, String machine,
+                    Path disk, Optional<Path> kernel, Optional<Path> initrd, String kernelCmdline,
+                    VmPaths paths, String macAddress) {
+        this(name, uuid, cpus, memoryBytes, accelerator(accelerator), machine, disk, kernel, initrd, kernelCmdline,
+                paths, macAddress);
+    }
+
+    public long memoryMiB() {
+        return memoryBytes / MIB;
+    }
+
+    private static Accelerator accelerator(String qemuArg) {
+        for (Accelerator a : Accelerator.values()) {
+            if (a.qemuArg().equals(qemuArg)) {
+                return a;
+            }
+        }
+        throw new IllegalArgumentException("accelerator '" + qemuArg + "' is not one of tcg, kvm");
+    }
+
+    private static boolean isUuid(String text) {
+        try {
+            return UUID.fromString(text).toString().equalsIgnoreCase(text);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}
