@@ -60,9 +60,10 @@ final class RunningVm {
     }
 
     private void event(QmpEvent e) {
-        if (e.is("SHUTDOWN")) {
-            guestPoweredOff = e.data().path("guest").asBoolean(false) || stopRequested;
-            LOG.info("vm {}: QEMU reports SHUTDOWN ({}); quitting it", name, e.data().path("reason").asText());
+        // our own quit also ends in a SHUTDOWN (host-qmp-quit): only the guest's own one needs acting on
+        if (e.is("SHUTDOWN") && e.data().path("guest").asBoolean(false)) {
+            guestPoweredOff = true;
+            LOG.info("vm {}: the guest shut down ({}); quitting QEMU", name, e.data().path("reason").asText());
             Thread.ofVirtual().start(this::quitQuietly);
         }
     }

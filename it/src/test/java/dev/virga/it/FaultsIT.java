@@ -1,0 +1,127 @@
+package dev.virga.it;
+
+import dev.virga.agent.AgentPaths;
+import dev.virga.api.InstanceState;
+import dev.virga.api.LaunchRequest;
+import dev.virga.api.OperationStatus;
+import dev.virga.api.StateChange;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Faults: QEMU refusing to start, QEMU killed, the guest powering off, the all-in-one killed (also mid-launch). */
+class FaultsIT {
+    @TempDir
+    Path home;
+    VirgaUp virga;
+
+    @BeforeEach
+    void up() throws Exception {
+        virga = VirgaUp.withTinyImage(home);
+    }
+
+    @AfterEach
+    void down() throws Exception {
+        virga.close();
+    }
+
+    @Test
+    void qemuThatCannotStartFailsTheLaunchWithQemusOwnWordsAndLeavesNothing() throws Exception {
+        var client = virga.client();
+        // passes validation, but no host here can back 2 TiB of guest RAM: QEMU itself refuses
+        var op = client.await(client.launch(new LaunchRequest("huge", "tiny", 1, "2048G", null)), o -> { });
+        assertThat(op.status()).isEqualTo(OperationStatus.FAILURE);
+        assertThat(op.error()).contains("QEMU failed to start").contains("cannot set up guest memory");
+        assertThat(client.instances()).isEmpty();
+        assertThat(home.resolve("instances/huge")).doesNotExist();
+        assertThat(AgentPaths.of(home).runDir("huge")).doesNotExist();
+        assertThat(virga.qemus()).isEmpty();
+        assertThat(virga.cli("events").out()).contains("instance-launch-failed  huge");
+    }
+
+    @Test
+    void killingQemuIsNoticedWithinSecondsWithAnEvent() throws Exception {
+        var client = virga.client();
+        client.await(client.launch(new LaunchRequest("victim", "tiny", 1, "128M", null)), o -> { });
+        var qemu = virga.qemus().getFirst();
+        qemu.destroyForcibly();
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.instance("victim").state() == InstanceState.ERROR);
+        assertThat(client.instance("victim").reason()).isEqualTo("QEMU was killed by signal 9");
+        assertThat(client.events(0)).anyMatch(e -> e.type().equals("instance-error") && e.target().equals("victim")
+                && e.message().contains("signal 9"));
+        // and it can be started again
+        var start = client.await(client.changeState("victim", new StateChange("start", false, 0)), o -> { });
+        assertThat(start.status()).as(start.error()).isEqualTo(OperationStatus.SUCCESS);
+        assertThat(client.instance("victim").state()).isEqualTo(InstanceState.RUNNING);
+    }
+
+    @Test
+    void aGuestThatPowersItselfOffIsStopped() throws Exception {
+        var client = virga.client();
+        client.await(client.launch(new LaunchRequest("quitter", "tiny", 1, "128M", null)), o -> { });
+        virga.cli("exec", "quitter", "--", "poweroff");
+        await().atMost(Duration.ofSeconds(20)).until(() -> client.instance("quitter").state() == InstanceState.STOPPED);
+        assertThat(client.instance("quitter").reason()).isEqualTo("the guest powered off");
+        assertThat(virga.qemus()).isEmpty();
+    }
+
+    @Test
+    void vmsSurviveAKilledAllInOneAndAreAdoptedAfterRestart() throws Exception {
+        var client = virga.client();
+        client.await(client.launch(new LaunchRequest("survivor", "tiny", 1, "128M", null)), o -> { });
+        var qemuPid = virga.qemus().getFirst().pid();
+        virga.cli("exec", "survivor", "--", "sh", "-c", "echo before > /root/mark");
+
+        virga.kill9();
+        Thread.sleep(1000);
+        assertThat(ProcessHandle.of(qemuPid).map(ProcessHandle::isAlive)).contains(true);
+
+        virga.start();
+        var again = virga.client();
+        await().atMost(Duration.ofSeconds(10)).until(() -> again.instance("survivor").state() == InstanceState.RUNNING);
+        var list = virga.cli("list");
+        assertThat(list.out()).containsPattern("survivor\\s+running");
+        assertThat(virga.cli("exec", "survivor", "--", "cat", "/root/mark").out()).isEqualTo("before\n");
+        assertThat(virga.qemus()).extracting(ProcessHandle::pid).containsExactly(qemuPid);
+
+        var stop = virga.cli("stop", "survivor");
+        assertThat(stop.exit()).as(stop.toString()).isZero();
+        assertThat(ProcessHandle.of(qemuPid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        assertThat(again.instance("survivor").state()).isEqualTo(InstanceState.STOPPED);
+    }
+
+    @Test
+    void aLaunchInterruptedByAKilledAllInOneIsNotStuckAfterRestart() throws Exception {
+        var client = virga.client();
+        client.launch(new LaunchRequest("torn", "tiny", 1, "128M", null));
+        // kill while the host is making the disk or booting the guest
+        await().atMost(Duration.ofSeconds(30)).until(() -> client.instance("torn").state() == InstanceState.CREATING);
+        Thread.sleep(700);
+        virga.kill9();
+
+        virga.start();
+        var again = virga.client();
+        await().atMost(Duration.ofSeconds(15)).until(() -> !again.instance("torn").state().transitional());
+        var torn = again.instance("torn");
+        assertThat(torn.state()).isIn(InstanceState.ERROR, InstanceState.RUNNING, InstanceState.STOPPED);
+        if (torn.state() != InstanceState.RUNNING) {
+            assertThat(virga.qemus()).isEmpty();
+        }
+        assertThat(again.operations()).allMatch(o -> o.status().done());
+        var delete = again.await(again.delete("torn", true), o -> { });
+        assertThat(delete.status()).isEqualTo(OperationStatus.SUCCESS);
+        assertThat(home.resolve("instances/torn")).doesNotExist();
+        assertThat(virga.qemus()).isEmpty();
+        try (var dirs = Files.list(home.resolve("instances"))) {
+            assertThat(dirs.toList()).isEmpty();
+        }
+    }
+}
