@@ -27,7 +27,7 @@ final class DemoCommand implements Callable<Integer> {
             throw new CliError("--count: " + count + " is not between 1 and 20");
         }
         var home = Home.resolve();
-        var up = home.up().filter(u -> ProcessHandle.of(u.pid()).map(ProcessHandle::isAlive).orElse(false));
+        var up = home.running();
         var url = up.isPresent() ? up.get().url()
                 : UpCommand.startInBackground(home, Home.DEFAULT_PORT, accel).url();
         System.out.println("==> Virga is up at " + url + " (data in " + home.dir() + ")");

@@ -23,7 +23,7 @@ final class DownCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var home = Home.resolve();
-        var up = home.up().filter(u -> ProcessHandle.of(u.pid()).map(ProcessHandle::isAlive).orElse(false));
+        var up = home.running();
         if (up.isEmpty()) {
             System.out.println("Virga is not running for " + home.dir());
             return 0;

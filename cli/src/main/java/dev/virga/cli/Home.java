@@ -26,6 +26,25 @@ record Home(Path dir) {
         return new Home(Path.of(env == null || env.isBlank() ? "var" : env).toAbsolutePath().normalize());
     }
 
+    /** A live process, not a zombie waiting for a parent to reap it. */
+    static boolean alive(long pid) {
+        if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            return false;
+        }
+        try {
+            var stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            var state = stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+            return !state.equals("Z") && !state.equals("X");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The {@code virga up} of this home, if it is running. */
+    Optional<UpInfo> running() {
+        return up().filter(u -> alive(u.pid()));
+    }
+
     Path upFile() {
         return dir.resolve("up.json");
     }
@@ -68,7 +87,7 @@ record Home(Path dir) {
             return new VirgaClient(URI.create(env));
         }
         var home = resolve();
-        var up = home.up().filter(u -> ProcessHandle.of(u.pid()).map(ProcessHandle::isAlive).orElse(false));
+        var up = home.running();
         return new VirgaClient(URI.create(up.map(UpInfo::url).orElseThrow(() -> new CliError(
                 "Virga is not running for " + home.dir() + ": start it with ./virga up (or set VIRGA_URL)"))));
     }

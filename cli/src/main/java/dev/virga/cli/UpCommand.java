@@ -35,7 +35,7 @@ final class UpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var home = Home.resolve();
-        var running = home.up().filter(u -> ProcessHandle.of(u.pid()).map(ProcessHandle::isAlive).orElse(false));
+        var running = home.running();
         if (running.isPresent()) {
             System.out.println("Virga is already up at " + running.get().url() + " (pid " + running.get().pid() + ")");
             return 0;

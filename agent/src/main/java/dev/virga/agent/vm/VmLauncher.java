@@ -40,7 +40,9 @@ final class VmLauncher {
             Files.createDirectories(paths.runDir(entry.name()));
             Files.deleteIfExists(entry.vmPaths().guestAgentSocket());
             Files.deleteIfExists(entry.vmPaths().consoleSocket());
+            // the exact command, runnable by hand and replayed by `virga bench launch` for the bare-QEMU figure
             Files.writeString(entry.dir().resolve("qemu.cmdline"), QemuCommandLine.shellQuoted(command) + "\n");
+            Files.write(entry.dir().resolve("qemu.argv.json"), dev.virga.client.Json.mapper().writeValueAsBytes(command));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
