@@ -18,6 +18,8 @@ import java.util.stream.IntStream;
                 + "demo-1..demo-N from it, wait until each guest agent answers, and show them."})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--count", defaultValue = "3", description = "how many VMs (default 3)") int count;
+    @Option(names = "--port", defaultValue = "" + Home.DEFAULT_PORT, description = "API port when starting virga up")
+    int port;
     @Option(names = "--accel", defaultValue = "auto", description = "auto, tcg or kvm (when starting virga up)")
     String accel;
 
@@ -29,7 +31,7 @@ final class DemoCommand implements Callable<Integer> {
         var home = Home.resolve();
         var up = home.running();
         var url = up.isPresent() ? up.get().url()
-                : UpCommand.startInBackground(home, Home.DEFAULT_PORT, accel).url();
+                : UpCommand.startInBackground(home, port, accel).url();
         System.out.println("==> Virga is up at " + url + " (data in " + home.dir() + ")");
         var client = new VirgaClient(URI.create(url));
         System.out.println("==> Building the tiny image (cached after the first time)");

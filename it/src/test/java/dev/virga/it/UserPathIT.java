@@ -90,6 +90,33 @@ class UserPathIT {
     }
 
     @Test
+    @Order(3)
+    void theInteractiveConsoleIsAShellInTheGuest() throws Exception {
+        var received = new StringBuffer();
+        var closed = new java.util.concurrent.CompletableFuture<Void>();
+        var ws = virga.client().console("web1", new java.net.http.WebSocket.Listener() {
+            @Override
+            public java.util.concurrent.CompletionStage<?> onBinary(java.net.http.WebSocket w, java.nio.ByteBuffer data,
+                                                                     boolean last) {
+                received.append(java.nio.charset.StandardCharsets.UTF_8.decode(data));
+                w.request(1);
+                return null;
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<?> onClose(java.net.http.WebSocket w, int code, String reason) {
+                closed.complete(null);
+                return null;
+            }
+        }).join();
+        ws.sendBinary(java.nio.ByteBuffer.wrap("\necho console-$((6*7))\n".getBytes()), true).join();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                .until(() -> received.toString().contains("console-42"));
+        ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "bye").join();
+        assertThat(received.toString()).contains("console-42");
+    }
+
+    @Test
     @Order(4)
     void stopPowersTheGuestOffAndStartBringsItBackWithItsData() throws Exception {
         var stop = virga.cli("stop", "web1");
