@@ -13,6 +13,22 @@ public final class Trees {
     }
 
     public static void delete(Path dir) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                deleteOnce(dir);
+                return;
+            } catch (java.nio.file.DirectoryNotEmptyException e) {
+                // something (a dying QEMU, a log) wrote into it while we walked: walk again
+                if (attempt == 3) {
+                    throw new UncheckedIOException("cannot remove " + dir + ": files keep appearing in it", e);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot remove " + dir + ": " + e, e);
+            }
+        }
+    }
+
+    private static void deleteOnce(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }
@@ -20,8 +36,9 @@ public final class Trees {
             for (var p : all.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot remove " + dir, e);
+        } catch (UncheckedIOException e) {
+            // a file vanished under the walk
+            throw e.getCause();
         }
     }
 }

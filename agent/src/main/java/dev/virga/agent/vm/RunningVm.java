@@ -12,7 +12,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Consumer;
 
 /**
  * One live QEMU process. Knows why it ended: a stop we asked for, a guest that powered off (QEMU runs with
@@ -29,7 +28,7 @@ final class RunningVm {
     private volatile boolean guestPoweredOff;
     private final CompletableFuture<String> ended = new CompletableFuture<>();
 
-    RunningVm(String name, QemuProcess.Spawned spawned, GuestLink guest, Consumer<RunningVm> onEnd) {
+    RunningVm(String name, QemuProcess.Spawned spawned, GuestLink guest, java.util.function.BiConsumer<RunningVm, String> onEnd) {
         this.name = name;
         this.handle = spawned.handle();
         this.child = spawned.child();
@@ -37,10 +36,15 @@ final class RunningVm {
         this.guest = guest;
         qmp.onEvent(this::event);
         exitOf(child, handle, qmp).whenComplete((p, e) -> {
-            ended.complete(reason());
+            var why = reason();
             qmp.close();
             guest.close();
-            onEnd.accept(this);
+            try {
+                onEnd.accept(this, why);
+            } finally {
+                // only now: whoever waits for the end (stop, delete) sees the bookkeeping done
+                ended.complete(why);
+            }
         });
     }
 

@@ -20,6 +20,7 @@ final class VmEntry {
     private volatile long startMillis;
     private volatile long readyMillis;
     private volatile long unexpectedStops;
+    private volatile boolean deleted;
 
     VmEntry(String name, VmDefinition definition, AgentPaths paths) {
         this.name = name;
@@ -84,9 +85,14 @@ final class VmEntry {
 
     private void remember(VmMemo m) {
         memo = m;
-        if (definition != null || java.nio.file.Files.isDirectory(dir)) {
+        if (definition != null && !deleted && java.nio.file.Files.isDirectory(dir)) {
             m.write(dir);
         }
+    }
+
+    /** Being deleted: from now on nothing is written into its directory. */
+    void deleting() {
+        deleted = true;
     }
 
     /** The agent is going away: drop our connections, leave QEMU running. */

@@ -153,6 +153,7 @@ public final class VmHost implements AutoCloseable {
         var entry = vms.get(name);
         if (entry != null) {
             synchronized (entry) {
+                entry.deleting();
                 var running = entry.running();
                 if (running != null) {
                     running.kill();

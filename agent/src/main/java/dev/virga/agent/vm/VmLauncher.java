@@ -50,7 +50,7 @@ final class VmLauncher {
                 def.memoryBytes() >> 20);
         var spawned = QemuProcess.spawn(command, entry.dir().resolve("qemu.log"), entry.vmPaths().qmpSocket());
         var guest = new GuestLink(entry.vmPaths().guestAgentSocket());
-        var vm = new RunningVm(def.name(), spawned, guest, r -> ended(entry, r));
+        var vm = new RunningVm(def.name(), spawned, guest, (r, why) -> ended(entry, r, why));
         try {
             spawned.qmp().cont();
             long started = millisSince(t0);
@@ -93,8 +93,7 @@ final class VmLauncher {
         }
     }
 
-    private void ended(VmEntry entry, RunningVm vm) {
-        var reason = vm.ended().getNow("");
+    private void ended(VmEntry entry, RunningVm vm, String reason) {
         LOG.info("vm {}: QEMU ended: {}", entry.name(), reason);
         entry.ended(vm, reason);
         try {
@@ -146,7 +145,7 @@ final class VmLauncher {
             return Optional.of(entry);
         }
         var vm = new RunningVm(name, new QemuProcess.Spawned(qemu.get(), Optional.empty(), qmp),
-                new GuestLink(entry.vmPaths().guestAgentSocket()), r -> ended(entry, r));
+                new GuestLink(entry.vmPaths().guestAgentSocket()), (r, why) -> ended(entry, r, why));
         var status = qmp.status();
         switch (status) {
             case "running", "paused" -> {

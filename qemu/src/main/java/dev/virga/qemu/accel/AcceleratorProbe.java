@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -32,16 +33,11 @@ public final class AcceleratorProbe {
 
   public static ProbeResult probe(Path kernel, Path initrd, Duration bound) {
     long start = System.nanoTime();
-    String unavailable = kvmDeviceProblem();
-    ProbeResult result;
-    if (unavailable != null) {
-      result = new ProbeResult(Accelerator.TCG, unavailable + "; using tcg", since(start));
-    } else {
-      String failure = bootFailure("kvm", command(Accelerator.KVM, kernel, initrd), bound);
-      result = failure == null
-          ? new ProbeResult(Accelerator.KVM, "kvm probe guest booted in " + since(start).toMillis() + " ms", since(start))
-          : new ProbeResult(Accelerator.TCG, failure + "; using tcg", since(start));
-    }
+    Optional<String> failure = kvmDeviceProblem()
+        .or(() -> bootFailure("kvm", command(Accelerator.KVM, kernel, initrd), bound));
+    ProbeResult result = failure.isEmpty()
+        ? new ProbeResult(Accelerator.KVM, "kvm probe guest booted in " + since(start).toMillis() + " ms", since(start))
+        : new ProbeResult(Accelerator.TCG, failure.get() + "; using tcg", since(start));
     LOG.info("accelerator {}: {}", result.accelerator().qemuArg(), result.reason());
     return result;
   }
@@ -50,12 +46,16 @@ public final class AcceleratorProbe {
     return Duration.ofNanos(System.nanoTime() - startNanos);
   }
 
-  /** Null when /dev/kvm opens read-write, otherwise why not. */
-  static String kvmDeviceProblem() {
+  /** Why /dev/kvm cannot be used; empty when it opens read-write. */
+  static Optional<String> kvmDeviceProblem() {
     try (FileChannel ignored = FileChannel.open(KVM_DEVICE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      return null;
+      return Optional.empty();
+    } catch (java.nio.file.NoSuchFileException e) {
+      return Optional.of(KVM_DEVICE + " does not exist");
+    } catch (java.nio.file.AccessDeniedException e) {
+      return Optional.of("no permission to open " + KVM_DEVICE);
     } catch (IOException | UnsupportedOperationException | SecurityException e) {
-      return "cannot open " + KVM_DEVICE + " (" + e.getMessage() + ")";
+      return Optional.of("cannot open " + KVM_DEVICE + " (" + e + ")");
     }
   }
 
@@ -66,33 +66,33 @@ public final class AcceleratorProbe {
   }
 
   /**
-   * Runs the probe guest (argv); null when it printed the marker within bound, otherwise the
+   * Runs the probe guest (argv); empty when it printed the marker within bound, otherwise the
    * reason. The process is always gone when this returns.
    */
-  static String bootFailure(String accel, List<String> argv, Duration bound) {
+  static Optional<String> bootFailure(String accel, List<String> argv, Duration bound) {
     Process qemu;
     try {
       qemu = new ProcessBuilder(argv).redirectErrorStream(true)
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
     } catch (IOException e) {
-      return "cannot start " + argv.getFirst() + " for the " + accel + " probe: " + e.getMessage();
+      return Optional.of("cannot start " + argv.getFirst() + " for the " + accel + " probe: " + e.getMessage());
     }
     StringBuilder output = new StringBuilder();
     CompletableFuture<Boolean> marker = CompletableFuture.supplyAsync(
         () -> readUntilMarker(qemu.getInputStream(), output), r -> Thread.ofVirtual().start(r));
     try {
       if (marker.get(bound.toMillis(), TimeUnit.MILLISECONDS)) {
-        return null;
+        return Optional.empty();
       }
       qemu.waitFor(1, TimeUnit.SECONDS);
-      return accel + " probe guest exited without booting" + exitCode(qemu) + ": " + tail(output);
+      return Optional.of(accel + " probe guest exited without booting" + exitCode(qemu) + ": " + tail(output));
     } catch (TimeoutException e) {
-      return accel + " probe guest did not boot within " + seconds(bound);
+      return Optional.of(accel + " probe guest did not boot within " + seconds(bound));
     } catch (ExecutionException e) {
-      return accel + " probe failed reading the guest console: " + e.getCause();
+      return Optional.of(accel + " probe failed reading the guest console: " + e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return accel + " probe interrupted";
+      return Optional.of(accel + " probe interrupted");
     } finally {
       kill(qemu);
     }
@@ -131,6 +131,7 @@ public final class AcceleratorProbe {
   }
 
   private static void kill(Process qemu) {
+    qemu.descendants().forEach(ProcessHandle::destroyForcibly); // helpers QEMU may have spawned
     qemu.destroyForcibly();
     try {
       if (!qemu.waitFor(5, TimeUnit.SECONDS)) {

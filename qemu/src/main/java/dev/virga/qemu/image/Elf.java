@@ -52,6 +52,15 @@ final class Elf {
 
   private record Section(String name, int type, long offset, long size, int link) {}
 
+  /** Offsets come from the file: a corrupt one must fail the build with the file's name, not an IOOBE. */
+  private <T> T guarded(java.util.function.Supplier<T> read) {
+    try {
+      return read.get();
+    } catch (IndexOutOfBoundsException | ArithmeticException e) {
+      throw new ImageBuildException(source + " is a malformed ELF file: " + e.getMessage(), e);
+    }
+  }
+
   private List<Section> sections() {
     long shoff = b.getLong(0x28);
     int shentsize = Short.toUnsignedInt(b.getShort(0x3a));
@@ -72,6 +81,10 @@ final class Elf {
 
   /** The sonames this object asks the dynamic loader for, in file order. */
   List<String> needed() {
+    return guarded(this::readNeeded);
+  }
+
+  private List<String> readNeeded() {
     List<Section> all = sections();
     List<String> out = new ArrayList<>();
     for (Section s : all) {
@@ -94,6 +107,10 @@ final class Elf {
 
   /** The program interpreter (dynamic loader) path, absent for static binaries and libraries. */
   Optional<String> interpreter() {
+    return guarded(this::readInterpreter);
+  }
+
+  private Optional<String> readInterpreter() {
     long phoff = b.getLong(0x20);
     int phentsize = Short.toUnsignedInt(b.getShort(0x36));
     int phnum = Short.toUnsignedInt(b.getShort(0x38));
@@ -108,6 +125,10 @@ final class Elf {
 
   /** The NUL-separated key=value strings of a kernel module's .modinfo section. */
   List<String> modinfo() {
+    return guarded(this::readModinfo);
+  }
+
+  private List<String> readModinfo() {
     for (Section s : sections()) {
       if (s.name().equals(".modinfo")) {
         byte[] raw = new byte[Math.toIntExact(s.size())];

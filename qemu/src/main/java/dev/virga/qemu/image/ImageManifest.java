@@ -26,13 +26,16 @@ public record ImageManifest(String name, String fingerprint, String os, String k
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   public ImageManifest {
-    packages = Map.copyOf(packages);
+    packages = java.util.Collections.unmodifiableMap(new TreeMap<>(packages)); // sorted for listings
   }
 
   public static ImageManifest read(Path imageDir) {
     Path file = imageDir.resolve(FILE_NAME);
     try {
-      JsonNode n = JSON.readTree(file.toFile());
+      JsonNode n;
+      try (var in = Files.newInputStream(file)) {
+        n = JSON.readTree(in);
+      }
       Map<String, String> packages = new TreeMap<>();
       n.path("packages").properties().forEach(e -> packages.put(e.getKey(), e.getValue().asText()));
       return new ImageManifest(text(n, "name", file), text(n, "fingerprint", file), text(n, "os", file),

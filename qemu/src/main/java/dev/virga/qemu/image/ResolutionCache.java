@@ -3,13 +3,15 @@ package dev.virga.qemu.image;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
+import java.util.TreeMap;
 
 /**
  * Remembers which exact packages the recipe resolved to while apt's state is unchanged. Each
@@ -36,18 +38,33 @@ final class ResolutionCache {
     StringBuilder doc = new StringBuilder(String.join(",", recipeInputs)).append('\n');
     doc.append("APT_CONFIG=").append(System.getenv().getOrDefault("APT_CONFIG", "")).append('\n');
     for (Path root : aptState) {
-      if (!Files.exists(root)) {
-        doc.append(root).append(" absent\n");
-        continue;
-      }
-      try (Stream<Path> walk = Files.walk(root)) {
-        for (Path p : walk.sorted().toList()) {
-          BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-          doc.append(p).append(' ').append(a.size()).append(' ').append(a.lastModifiedTime().toMillis()).append('\n');
-        }
+      TreeMap<String, String> files = new TreeMap<>();
+      try {
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes a) {
+            // apt's private download area (0700 _apt) changes without changing what apt resolves.
+            return dir.getFileName().toString().equals("partial") ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes a) {
+            if (!file.getFileName().toString().equals("lock")) {
+              files.put(file.toString(), a.size() + " " + a.lastModifiedTime().toMillis());
+            }
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException e) {
+            files.put(file.toString(), "unreadable"); // e.g. root-only apt auth files for a non-root builder
+            return FileVisitResult.CONTINUE;
+          }
+        });
       } catch (IOException e) {
-        doc.append(root).append(" unreadable ").append(e.getMessage()).append('\n');
+        files.put(root.toString(), "unreadable");
       }
+      files.forEach((f, stat) -> doc.append(f).append(' ').append(stat).append('\n'));
     }
     return Fingerprint.sha256(doc.toString().getBytes(StandardCharsets.UTF_8));
   }

@@ -57,11 +57,11 @@ final class TinyBuild {
     }
 
     progress.accept("making root filesystem");
-    Path staging = work.resolve("rootfs");
-    stageRoot(new RootFilesystem(tools, staging), sysroot);
+    RootFilesystem root = new RootFilesystem(tools, work.resolve("rootfs"));
+    stageRoot(root, sysroot);
     progress.accept("making ext4 disk and converting it to qcow2");
-    new RootFilesystem(tools, staging).makeDisk(work.resolve("disk.raw"), out.resolve(DISK_FILE), fingerprint,
-        TinyRecipe.VIRTUAL_SIZE, TinyRecipe.SOURCE_DATE_EPOCH);
+    root.makeDisk(work.resolve("disk.raw"), out.resolve(DISK_FILE), fingerprint, TinyRecipe.VIRTUAL_SIZE,
+        TinyRecipe.SOURCE_DATE_EPOCH);
 
     Map<String, String> versions = new TreeMap<>();
     packages.forEach(p -> versions.put(p.name(), p.version()));

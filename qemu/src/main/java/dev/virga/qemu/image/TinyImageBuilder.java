@@ -73,6 +73,7 @@ public final class TinyImageBuilder {
         return new BuiltImage(dir, ImageManifest.read(dir), true);
       }
       removeStaleBuilds();
+      setAsideBroken(dir);
       long start = System.nanoTime();
       buildInto(dir, packages, fingerprint, tools, progress);
       LOG.info("built image {} {} in {} ms", TinyRecipe.NAME, fingerprint, (System.nanoTime() - start) / 1_000_000);
@@ -101,8 +102,29 @@ public final class TinyImageBuilder {
     }
   }
 
+  /** Finished builds always have all their files; anything less was damaged after the fact. */
   private static boolean isComplete(Path dir) {
-    return Files.isRegularFile(dir.resolve(ImageManifest.FILE_NAME));
+    if (!Files.isRegularFile(dir.resolve(ImageManifest.FILE_NAME))) {
+      return false;
+    }
+    try {
+      BuiltImage image = new BuiltImage(dir, ImageManifest.read(dir), true);
+      return Files.isRegularFile(image.disk()) && Files.isRegularFile(image.kernel()) && Files.isRegularFile(image.initrd());
+    } catch (ImageBuildException e) {
+      return false;
+    }
+  }
+
+  /**
+   * A damaged image directory is renamed, not deleted: instance disks may still use its disk as their
+   * backing file.
+   */
+  private void setAsideBroken(Path dir) throws IOException {
+    if (Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      Path aside = imagesDir.resolve(".broken-" + dir.getFileName() + "-" + System.currentTimeMillis());
+      LOG.warn("image directory {} is incomplete; moving it to {} and rebuilding", dir, aside);
+      Files.move(dir, aside, StandardCopyOption.ATOMIC_MOVE);
+    }
   }
 
   private FileChannel openLockFile() throws IOException {
