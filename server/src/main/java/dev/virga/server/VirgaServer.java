@@ -46,6 +46,7 @@ public final class VirgaServer implements AutoCloseable {
         this.instances = new InstanceService(jdbi, images, hosts, operations, events);
         this.reconciler = new Reconciler(instances, hosts, operations, events, config.reconcile());
         var metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registerMetrics(metrics, instances, operations);
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.useVirtualThreads = true;
@@ -64,6 +65,21 @@ public final class VirgaServer implements AutoCloseable {
         EventRoutes.install(app, events);
         app.start(config.bindHost(), config.port());
         LOG.info("virga server listening on {} (state: {})", url(), db.url());
+    }
+
+    private static void registerMetrics(PrometheusMeterRegistry metrics, InstanceService instances,
+                                        Operations operations) {
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(metrics);
+        for (var state : dev.virga.api.InstanceState.values()) {
+            io.micrometer.core.instrument.Gauge.builder("virga.instances", instances,
+                            i -> i.list().stream().filter(x -> x.state() == state).count())
+                    .tag("state", state.name().toLowerCase()).description("instances by state").register(metrics);
+        }
+        io.micrometer.core.instrument.Gauge.builder("virga.operations.running", operations,
+                o -> o.list(1000).stream().filter(x -> !x.status().done()).count())
+                .description("operations in progress").register(metrics);
     }
 
     public static VirgaServer start(ServerConfig config) {
