@@ -43,6 +43,7 @@ public final class VirgaAgent implements AutoCloseable {
             cfg.http.maxRequestSize = 1024L * 1024 * 1024 * 1024;
         });
         AgentRoutes.install(app, config.token(), vms, images, this::report);
+        dev.virga.agent.http.SnapshotRoutes.install(app, vms);
         app.start(config.bindHost(), config.port());
         LOG.info("virga agent {} listening on {} (data: {}, qemu: {})", config.name(), url(), paths.dataDir(),
                 qemuVersion);

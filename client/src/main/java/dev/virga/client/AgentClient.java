@@ -86,18 +86,57 @@ public final class AgentClient {
         return http.send("POST", BASE + "/images/build", new ImageBuildRequest(recipe), HostImage.class);
     }
 
-    /** Streams an uploaded disk image to the host, which checks and stores it. */
+    /** Streams an uploaded disk image or image archive to the host, which checks and stores it. */
     public HostImage importImage(String name, InputStream content) {
-        var request = http.request(BASE + "/images/import?name=" + VirgaClient.enc(name))
-                .header("Content-Type", "application/octet-stream")
+        return upload(BASE + "/images/import?name=" + VirgaClient.enc(name), content);
+    }
+
+    /** As {@link #importImage(String, InputStream)}; the host refuses the upload unless its SHA-256 is this one. */
+    public HostImage importImage(String name, InputStream content, String sha256) {
+        return upload(BASE + "/images/import?name=" + VirgaClient.enc(name) + "&sha256="
+                + VirgaClient.enc(sha256), content);
+    }
+
+    private HostImage upload(String path, InputStream content) {
+        var request = http.request(path).header("Content-Type", "application/octet-stream")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> content)).build();
         return http.send(request, Json.mapper().constructType(HostImage.class));
+    }
+
+    /**
+     * Starts downloading an image as an image archive; the host writes and hashes it first, so this returns once
+     * the SHA-256 is known.
+     *
+     * @param name the image's name in the catalog, written into the archive's manifest
+     */
+    public ImageDownload exportImage(String fingerprint, String name) {
+        return ImageDownload.of(http.exchange(http.request(BASE + "/images/" + VirgaClient.enc(fingerprint)
+                + "/export?name=" + VirgaClient.enc(name)).GET().build()));
     }
 
     public void deleteImage(String fingerprint) {
         http.send("DELETE", BASE + "/images/" + VirgaClient.enc(fingerprint), null, Void.class);
     }
 
+
+    // ---- snapshots
+
+    public java.util.List<dev.virga.api.Snapshot> snapshots(String name) {
+        return http.get(path(name, "snapshots"), new TypeReference<>() { });
+    }
+
+    public dev.virga.api.Snapshot createSnapshot(String name, dev.virga.api.SnapshotRequest request) {
+        return http.send("POST", path(name, "snapshots"), request, dev.virga.api.Snapshot.class);
+    }
+
+    public VmStatus restoreSnapshot(String name, String snapshot, boolean force) {
+        return http.send("POST", path(name, "snapshots/" + VirgaClient.enc(snapshot) + "/restore"),
+                new dev.virga.api.RestoreRequest(force), VmStatus.class);
+    }
+
+    public void deleteSnapshot(String name, String snapshot) {
+        http.send("DELETE", path(name, "snapshots/" + VirgaClient.enc(snapshot)), null, Void.class);
+    }
 
     private static String path(String name, String action) {
         return BASE + "/instances/" + VirgaClient.enc(name) + "/" + action;

@@ -92,6 +92,26 @@ public final class VirgaClient {
         return http.client().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5)).buildAsync(uri, listener);
     }
 
+    // ---- snapshots
+
+    public List<dev.virga.api.Snapshot> snapshots(String instance) {
+        return http.get("/1.0/instances/" + enc(instance) + "/snapshots", new TypeReference<>() { });
+    }
+
+    public Operation createSnapshot(String instance, dev.virga.api.SnapshotRequest request) {
+        return operationAt(http.sendForLocation("POST", "/1.0/instances/" + enc(instance) + "/snapshots", request));
+    }
+
+    public Operation restoreSnapshot(String instance, String snapshot, boolean force) {
+        return operationAt(http.sendForLocation("POST", "/1.0/instances/" + enc(instance) + "/snapshots/"
+                + enc(snapshot) + "/restore", new dev.virga.api.RestoreRequest(force)));
+    }
+
+    public Operation deleteSnapshot(String instance, String snapshot) {
+        return operationAt(http.sendForLocation("DELETE", "/1.0/instances/" + enc(instance) + "/snapshots/"
+                + enc(snapshot), null));
+    }
+
     // ---- images
 
     public List<Image> images() {
@@ -106,17 +126,37 @@ public final class VirgaClient {
         return operationAt(http.sendForLocation("POST", "/1.0/images/build", new ImageBuildRequest(recipe)));
     }
 
-    /** Uploads a qcow2 or raw disk image; the server checks it before accepting. */
+    /** Uploads a qcow2 or raw disk image or an image archive; the server checks it before accepting. */
     public Image importImage(Path file, String name) {
+        return upload(file, "/1.0/images?name=" + enc(name));
+    }
+
+    /**
+     * As {@link #importImage(Path, String)}, and the server refuses the upload (400 {@code sha256: ...}, nothing
+     * stored) unless its SHA-256 is {@code sha256}.
+     */
+    public Image importImage(Path file, String name, String sha256) {
+        return upload(file, "/1.0/images?name=" + enc(name) + "&sha256=" + enc(sha256));
+    }
+
+    private Image upload(Path file, String path) {
         HttpRequest request;
         try {
-            request = http.request("/1.0/images?name=" + enc(name))
+            request = http.request(path)
                     .header("Content-Type", "application/octet-stream")
                     .POST(HttpRequest.BodyPublishers.ofFile(file)).build();
         } catch (IOException e) {
             throw new ApiException(400, "cannot read " + file + ": " + e.getMessage(), Map.of("field", "file"));
         }
         return http.send(request, Json.mapper().constructType(Image.class));
+    }
+
+    /**
+     * Starts downloading an image as an image archive (an uncompressed tar); returns once the server has sent the
+     * archive's SHA-256. Read {@link ImageDownload#content()} to the end and close it.
+     */
+    public ImageDownload exportImage(String name) {
+        return ImageDownload.of(http.exchange(http.request("/1.0/images/" + enc(name) + "/export").GET().build()));
     }
 
     public void deleteImage(String name) {

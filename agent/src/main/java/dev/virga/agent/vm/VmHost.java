@@ -42,6 +42,7 @@ public final class VmHost implements AutoCloseable {
     private final Supplier<String> accelerator;
     private final QemuImg qemuImg = new QemuImg();
     private final VmLauncher launcher;
+    private final Snapshots snapshots = new Snapshots(qemuImg);
     private final Map<String, VmEntry> vms = new ConcurrentHashMap<>();
 
     public VmHost(AgentPaths paths, ImageStore images, Supplier<String> accelerator, Path qemuBinary) {
@@ -63,7 +64,10 @@ public final class VmHost implements AutoCloseable {
             var name = dir.getFileName().toString();
             try {
                 var entry = launcher.adopt(name, dir);
-                entry.ifPresent(e -> vms.put(name, e));
+                entry.ifPresent(e -> {
+                    vms.put(name, e);
+                    snapshots.recover(e);
+                });
             } catch (RuntimeException e) {
                 LOG.error("cannot adopt vm {}: {}", name, e.getMessage(), e);
             }
@@ -94,7 +98,7 @@ public final class VmHost implements AutoCloseable {
             Files.createDirectories(dir);
             undo.push("remove " + dir, () -> Trees.delete(dir));
             undo.push("remove run dir", () -> Trees.delete(paths.runDir(spec.name())));
-            qemuImg.createOverlay(image.disk(), "qcow2", dir.resolve("disk.qcow2"),
+            qemuImg.createOverlay(image.disk(), "qcow2", dir.resolve(DiskChain.FIRST),
                     spec.diskBytes() > image.manifest().virtualSize() ? OptionalLong.of(spec.diskBytes())
                             : OptionalLong.empty());
             var def = new VmDefinition(spec.name(), UUID.randomUUID().toString(), spec.imageFingerprint(),
@@ -176,6 +180,69 @@ public final class VmHost implements AutoCloseable {
                     Base64.getEncoder().encodeToString(r.stderr()), r.truncated());
         } catch (GuestAgentException e) {
             throw AgentError.failed("guest agent of '" + name + "': " + e.getMessage(), e);
+        }
+    }
+
+    // ---- snapshots
+
+    public List<dev.virga.api.Snapshot> snapshots(String name) {
+        return snapshots.list(entry(name));
+    }
+
+    public dev.virga.api.Snapshot snapshot(String name, String snapshot) {
+        return snapshots.get(entry(name), snapshot);
+    }
+
+    public dev.virga.api.Snapshot createSnapshot(String name, String snapshot, boolean stateful) {
+        var entry = entry(name);
+        synchronized (entry) {
+            return snapshots.create(entry, snapshot, stateful);
+        }
+    }
+
+    /**
+     * Restores a snapshot. A running VM is refused unless {@code force}: then it is powered off, restored and
+     * started again. A stateful snapshot always comes back running, where it was.
+     */
+    public VmStatus restoreSnapshot(String name, String snapshot, boolean force) {
+        var entry = entry(name);
+        synchronized (entry) {
+            snapshots.get(entry, snapshot);
+            var running = entry.running();
+            if (running != null && !force) {
+                throw AgentError.conflict("'" + name + "' is running: restoring '" + snapshot
+                        + "' stops and restarts it; ask again with force");
+            }
+            if (running != null) {
+                running.kill();
+            }
+            try {
+                var layer = snapshots.restore(entry, snapshot);
+                if (layer.stateful()) {
+                    launcher.start(entry, accelerator.get(), java.util.Optional.of(entry.dir().resolve(layer.state())));
+                } else if (running != null) {
+                    launcher.start(entry, accelerator.get());
+                }
+            } catch (RuntimeException e) {
+                snapshots.recover(entry);
+                throw e;
+            }
+            return entry.status();
+        }
+    }
+
+    public void deleteSnapshot(String name, String snapshot) {
+        var entry = entry(name);
+        synchronized (entry) {
+            try {
+                snapshots.delete(entry, snapshot);
+            } catch (AgentError e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // the pending record lets this finish at the next try or agent start
+                throw AgentError.failed("deleting snapshot " + snapshot + " of " + name + " failed half-way ("
+                        + e.getMessage() + "); delete it again to finish", e);
+            }
         }
     }
 

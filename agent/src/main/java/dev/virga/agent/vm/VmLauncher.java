@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** Starts a VM's QEMU and waits for its guest; takes over a QEMU that an earlier agent started. */
@@ -32,10 +33,21 @@ final class VmLauncher {
 
     /** Spawns QEMU paused, lets it run, and returns once the guest agent answers; kills it on any failure. */
     void start(VmEntry entry, String accelerator) {
+        start(entry, accelerator, Optional.empty());
+    }
+
+    /**
+     * As {@link #start(VmEntry, String)}, but with {@code state} the guest resumes from a saved memory and device
+     * state instead of booting.
+     */
+    void start(VmEntry entry, String accelerator, Optional<Path> state) {
         var def = entry.definition();
         long t0 = System.nanoTime();
         var config = config(entry, accelerator);
-        var command = QemuCommandLine.build(qemuBinary, config);
+        var command = new java.util.ArrayList<>(QemuCommandLine.build(qemuBinary, config));
+        if (state.isPresent()) {
+            command.addAll(List.of("-incoming", "defer"));
+        }
         try {
             Files.createDirectories(paths.runDir(entry.name()));
             Files.deleteIfExists(entry.vmPaths().guestAgentSocket());
@@ -52,6 +64,9 @@ final class VmLauncher {
         var guest = new GuestLink(entry.vmPaths().guestAgentSocket());
         var vm = new RunningVm(def.name(), spawned, guest, (r, why) -> ended(entry, r, why));
         try {
+            if (state.isPresent()) {
+                Migration.fromFile(spawned.qmp(), state.get());
+            }
             spawned.qmp().cont();
             long started = millisSince(t0);
             waitForGuest(vm, guest);
@@ -109,7 +124,7 @@ final class VmLauncher {
     private VmConfig config(VmEntry entry, String accelerator) {
         var def = entry.definition();
         return new VmConfig(def.name(), def.uuid(), def.cpus(), def.memoryBytes(), accelerator, def.machine(),
-                entry.dir().resolve("disk.qcow2"), optional(def.kernel()), optional(def.initrd()), def.cmdline(),
+                entry.dir().resolve(DiskChain.read(entry.dir()).active()), optional(def.kernel()), optional(def.initrd()), def.cmdline(),
                 entry.vmPaths(), def.mac());
     }
 

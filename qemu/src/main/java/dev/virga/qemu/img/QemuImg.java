@@ -90,6 +90,17 @@ public final class QemuImg {
                 "convert " + src + " (" + srcFormat + ") to " + dst + " (" + dstFormat + ")");
     }
 
+    /**
+     * Safe rebase: makes {@code file} read through {@code newBacking} instead of its current backing file, first
+     * copying into it every cluster where the two differ, so the guest sees exactly the same data. This is how a
+     * layer is merged away offline. Interrupted half-way, the file still points at its old backing and is whole.
+     */
+    public void rebase(Path file, Path newBacking, String backingFormat) {
+        check(run(List.of("rebase", "-f", "qcow2", "-b", newBacking.toAbsolutePath().normalize().toString(),
+                        "-F", backingFormat, file.toString()), COPY),
+                "rebase " + file + " onto " + newBacking);
+    }
+
     /** Sets the virtual size; shrinking is refused by qemu-img (it would cut off guest data). */
     public void resize(Path file, long newSize) {
         if (newSize <= 0) {

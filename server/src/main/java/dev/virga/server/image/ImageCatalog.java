@@ -3,6 +3,7 @@ package dev.virga.server.image;
 import dev.virga.api.Image;
 import dev.virga.api.Operation;
 import dev.virga.api.agent.HostImage;
+import dev.virga.client.ImageDownload;
 import dev.virga.server.event.EventBus;
 import dev.virga.server.host.Hosts;
 import dev.virga.server.http.ApiError;
@@ -74,10 +75,23 @@ public final class ImageCatalog {
     }
 
     /**
-     * Takes an uploaded disk image; the host checks that it is a self-contained qcow2 or raw disk. Synchronous: the
-     * upload is the slow part, and a refusal must reach the uploader as a 400 that says why.
+     * Takes an uploaded disk image or image archive; the host checks that it is a self-contained qcow2, a raw disk,
+     * or a Virga image archive. Synchronous: the upload is the slow part, and a refusal must reach the uploader as a
+     * 400 that says why.
      */
     public Image importImage(String name, InputStream body) {
+        return importImage(name, Optional.empty(), body);
+    }
+
+    /**
+     * As {@link #importImage(String, InputStream)}; the upload is refused (400 {@code sha256: ...}, nothing stored)
+     * unless its SHA-256 is {@code sha256}.
+     */
+    public Image importImage(String name, InputStream body, String sha256) {
+        return importImage(name, Optional.of(checkSha256(sha256)), body);
+    }
+
+    private Image importImage(String name, Optional<String> expected, InputStream body) {
         Names.check("name", name);
         if (find(name).isPresent()) {
             throw new ApiError.Conflict("image '" + name + "' already exists");
@@ -86,7 +100,9 @@ public final class ImageCatalog {
                 .orElseThrow(() -> new ApiError.Unavailable("no host to store the image on"));
         Path file = spoolUpload(body);
         try (var in = Files.newInputStream(file)) {
-            var stored = hosts.client(host).importImage(name, in);
+            var agent = hosts.client(host);
+            var stored = expected.isPresent() ? agent.importImage(name, in, expected.get())
+                    : agent.importImage(name, in);
             save(name, stored, host, "imported");
             events.publish("image-imported", name, "image " + name + " imported as " + stored.fingerprint());
             return get(name).image();
@@ -99,6 +115,23 @@ public final class ImageCatalog {
                 // the spool is cleaned at the next start anyway
             }
         }
+    }
+
+    private static String checkSha256(String text) {
+        var hex = text.strip().toLowerCase(java.util.Locale.ROOT);
+        if (!hex.matches("[0-9a-f]{64}")) {
+            throw new ApiError.BadInput("sha256", "'" + text + "' is not a SHA-256 (64 hex digits)");
+        }
+        return hex;
+    }
+
+    /**
+     * Starts an export of the image as an image archive from the host that holds it; the host writes and hashes the
+     * archive first, so the SHA-256 is known before the first byte. The caller streams it on and closes it.
+     */
+    public ImageDownload export(String name) {
+        var located = get(name);
+        return hosts.client(located.host()).exportImage(located.image().fingerprint(), name);
     }
 
     private Path spoolUpload(InputStream body) {

@@ -1,19 +1,27 @@
 package dev.virga.server.image;
 
 import dev.virga.api.ImageBuildRequest;
+import dev.virga.client.ImageDownload;
 import dev.virga.server.http.ApiError;
 import dev.virga.server.http.Bodies;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
 
 /** {@code /1.0/images}. */
 public final class ImageRoutes {
+    private static final Logger LOG = LoggerFactory.getLogger(ImageRoutes.class);
+
     private ImageRoutes() {
     }
 
     public static void install(Javalin app, ImageCatalog catalog) {
         app.get("/1.0/images", ctx -> ctx.json(catalog.list()));
         app.get("/1.0/images/{name}", ctx -> ctx.json(catalog.get(ctx.pathParam("name")).image()));
+        app.get("/1.0/images/{name}/export", ctx -> export(ctx, catalog));
         app.post("/1.0/images/build", ctx -> accepted(ctx, catalog.build(
                 Bodies.read(ctx, ImageBuildRequest.class).recipe()).id()));
         app.post("/1.0/images", ctx -> {
@@ -21,12 +29,35 @@ public final class ImageRoutes {
             if (name == null) {
                 throw new ApiError.BadInput("name", "an image name is required (?name=...)");
             }
-            ctx.status(201).json(catalog.importImage(name, ctx.bodyInputStream()));
+            var sha256 = ctx.queryParam("sha256");
+            ctx.status(201).json(sha256 == null ? catalog.importImage(name, ctx.bodyInputStream())
+                    : catalog.importImage(name, ctx.bodyInputStream(), sha256));
         });
         app.delete("/1.0/images/{name}", ctx -> {
             catalog.delete(ctx.pathParam("name"));
             ctx.status(204);
         });
+    }
+
+    /**
+     * Streams the host's image archive on, with its SHA-256 ahead in a header. Closing the host's stream early
+     * (the client went away) aborts the host's side too, which then removes its temporary archive.
+     */
+    private static void export(Context ctx, ImageCatalog catalog) throws IOException {
+        var name = ctx.pathParam("name");
+        try (var download = catalog.export(name)) {
+            ctx.status(200).contentType("application/x-tar").header(ImageDownload.SHA256_HEADER, download.sha256())
+                    .header("Content-Disposition", "attachment; filename=\"" + name + ".tar\"");
+            if (download.size() >= 0) {
+                ctx.res().setContentLengthLong(download.size());
+            }
+            // the servlet's own stream: Javalin's would gzip for a client that asks, and break Content-Length
+            try (var out = ctx.res().getOutputStream()) {
+                download.content().transferTo(out);
+            } catch (IOException e) {
+                LOG.info("export of image {} ended early: {}", name, e.toString());
+            }
+        }
     }
 
     static void accepted(Context ctx, String operationId) {

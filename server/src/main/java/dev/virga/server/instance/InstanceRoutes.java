@@ -14,7 +14,7 @@ public final class InstanceRoutes {
     private InstanceRoutes() {
     }
 
-    public static void install(Javalin app, InstanceService instances) {
+    public static void install(Javalin app, InstanceService instances, SnapshotService snapshots) {
         app.get("/1.0/instances", ctx -> ctx.json(instances.list()));
         app.post("/1.0/instances", ctx -> {
             long received = System.nanoTime();
@@ -32,6 +32,14 @@ public final class InstanceRoutes {
             ctx.result(instances.consoleLog(ctx.pathParam("name")));
         });
         app.ws("/1.0/instances/{name}/console", new ConsoleProxy(instances)::configure);
+        app.get("/1.0/instances/{name}/snapshots", ctx -> ctx.json(snapshots.list(ctx.pathParam("name"))));
+        app.post("/1.0/instances/{name}/snapshots", ctx -> accepted(ctx, snapshots.create(ctx.pathParam("name"),
+                Bodies.read(ctx, dev.virga.api.SnapshotRequest.class)).id()));
+        app.post("/1.0/instances/{name}/snapshots/{snapshot}/restore", ctx -> accepted(ctx, snapshots.restore(
+                ctx.pathParam("name"), ctx.pathParam("snapshot"),
+                Bodies.read(ctx, dev.virga.api.RestoreRequest.class).force()).id()));
+        app.delete("/1.0/instances/{name}/snapshots/{snapshot}", ctx -> accepted(ctx,
+                snapshots.delete(ctx.pathParam("name"), ctx.pathParam("snapshot")).id()));
     }
 
     static void accepted(Context ctx, String operationId) {

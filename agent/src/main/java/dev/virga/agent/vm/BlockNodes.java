@@ -1,0 +1,61 @@
+package dev.virga.agent.vm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.virga.agent.AgentError;
+import dev.virga.qemu.qmp.QmpClient;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/** Finding block nodes of a running QEMU by what they are (the disk device, a layer file), not by auto names. */
+final class BlockNodes {
+    private BlockNodes() {
+    }
+
+    /** The node at the top of the disk device's chain: the layer the guest writes. */
+    static String top(QmpClient qmp) {
+        for (JsonNode b : qmp.execute("query-block")) {
+            if (b.path("qdev").asText().contains("vda-dev") && b.has("inserted")) {
+                return b.path("inserted").path("node-name").asText();
+            }
+        }
+        throw AgentError.failed("QEMU has no disk device vda-dev", null);
+    }
+
+    /** The file the top node writes. */
+    static Path topFile(QmpClient qmp) {
+        for (JsonNode b : qmp.execute("query-block")) {
+            if (b.path("qdev").asText().contains("vda-dev") && b.has("inserted")) {
+                return Path.of(b.path("inserted").path("file").asText());
+            }
+        }
+        throw AgentError.failed("QEMU has no disk device vda-dev", null);
+    }
+
+    /** The qcow2 node that reads {@code file}, if QEMU has it open. */
+    static Optional<String> formatNodeOf(QmpClient qmp, Path file) {
+        for (JsonNode n : qmp.execute("query-named-block-nodes", Map.of("flat", true))) {
+            if (n.path("drv").asText().equals("qcow2") && Path.of(n.path("file").asText()).equals(file)) {
+                return Optional.of(n.path("node-name").asText());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Streams the data of the layers between {@code base} and {@code node} into {@code node}, which then reads
+     * through {@code base}: a live merge. Waits until the job ends.
+     */
+    static void stream(QmpClient qmp, String node, String baseNode, Duration timeout) {
+        var job = "stream-" + node.replaceAll("[^A-Za-z0-9_-]", "");
+        try (var done = qmp.expectEvent(e -> e.is("BLOCK_JOB_COMPLETED") && e.data().path("device").asText().equals(job))) {
+            qmp.execute("block-stream", Map.of("job-id", job, "device", node, "base-node", baseNode));
+            var event = done.await(timeout);
+            if (event.data().has("error")) {
+                throw AgentError.failed("merging disk layers failed: " + event.data().path("error").asText(), null);
+            }
+        }
+    }
+}

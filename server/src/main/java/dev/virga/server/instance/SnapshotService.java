@@ -1,0 +1,134 @@
+package dev.virga.server.instance;
+
+import dev.virga.api.InstanceState;
+import dev.virga.api.Operation;
+import dev.virga.api.Snapshot;
+import dev.virga.api.SnapshotRequest;
+import dev.virga.api.agent.VmPower;
+import dev.virga.server.event.EventBus;
+import dev.virga.server.host.Hosts;
+import dev.virga.server.http.ApiError;
+import dev.virga.server.operation.Operations;
+
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Snapshots of instances: validated here, made by the instance's host, each change an operation on the instance. */
+public final class SnapshotService {
+    private static final DateTimeFormatter AUTO_NAME = DateTimeFormatter.ofPattern("'snap-'yyyyMMdd-HHmmss");
+    private static final Set<InstanceState> DISK_READY = Set.of(InstanceState.RUNNING, InstanceState.PAUSED,
+            InstanceState.STOPPED, InstanceState.ERROR);
+    private final InstanceStore store;
+    private final Hosts hosts;
+    private final Operations operations;
+    private final EventBus events;
+
+    public SnapshotService(InstanceService instances, Hosts hosts, Operations operations, EventBus events) {
+        this.store = instances.store();
+        this.hosts = hosts;
+        this.operations = operations;
+        this.events = events;
+    }
+
+    public List<Snapshot> list(String instance) {
+        var row = placed(instance);
+        return hosts.client(row.host()).snapshots(instance);
+    }
+
+    public Operation create(String instance, SnapshotRequest request) {
+        var row = placed(instance);
+        var name = request.name() == null || request.name().isBlank()
+                ? LocalDateTime.now().format(AUTO_NAME) : Names.check("name", request.name());
+        if (!DISK_READY.contains(row.state())) {
+            throw conflict(row, "snapshot");
+        }
+        if (request.stateful() && row.state() != InstanceState.RUNNING && row.state() != InstanceState.PAUSED) {
+            throw new ApiError.Conflict("a stateful snapshot saves the memory of a running instance; '" + instance
+                    + "' is " + row.state().name().toLowerCase());
+        }
+        var agent = hosts.client(row.host());
+        if (agent.snapshots(instance).stream().anyMatch(s -> s.name().equals(name))) {
+            throw new ApiError.Conflict("snapshot '" + name + "' of '" + instance + "' already exists");
+        }
+        return operations.start("snapshot", instance, progress -> {
+            progress.update((row.state() == InstanceState.RUNNING ? "live " : "") + "snapshot " + name);
+            var s = agent.createSnapshot(instance, new SnapshotRequest(name, request.stateful()));
+            events.publish("snapshot-created", instance, "snapshot " + name + (s.stateful() ? " (with memory)"
+                    : s.quiesced() ? " (quiesced)" : s.wasRunning() ? " (not quiesced)" : ""),
+                    Map.of("snapshot", name));
+            return describe(s);
+        });
+    }
+
+    /** Restores; a running instance needs {@code force} (it is stopped and started again). */
+    public Operation restore(String instance, String snapshot, boolean force) {
+        var row = placed(instance);
+        if (!DISK_READY.contains(row.state())) {
+            throw conflict(row, "restore");
+        }
+        var agent = hosts.client(row.host());
+        var s = find(agent.snapshots(instance), instance, snapshot);
+        boolean running = row.state() == InstanceState.RUNNING || row.state() == InstanceState.PAUSED;
+        if (running && !force) {
+            throw new ApiError.Conflict("'" + instance + "' is running: restoring '" + snapshot + "' stops it and "
+                    + "starts it again; use --force to do that", Map.of("state", row.state().name().toLowerCase()));
+        }
+        return operations.start("restore", instance, progress -> {
+            progress.update("restoring " + snapshot + (s.stateful() ? " with its memory" : ""));
+            var status = agent.restoreSnapshot(instance, snapshot, force);
+            if (status.power() == VmPower.STOPPED) {
+                store.state(instance, InstanceState.STOPPED, "restored " + snapshot);
+            } else {
+                store.started(instance, status.accelerator(), status.guest());
+            }
+            events.publish("snapshot-restored", instance, "restored " + snapshot, Map.of("snapshot", snapshot));
+            return Map.of("snapshot", snapshot, "state", status.power().name().toLowerCase());
+        });
+    }
+
+    public Operation delete(String instance, String snapshot) {
+        var row = placed(instance);
+        var agent = hosts.client(row.host());
+        find(agent.snapshots(instance), instance, snapshot);
+        return operations.start("snapshot-delete", instance, progress -> {
+            progress.update("merging the layer of " + snapshot);
+            agent.deleteSnapshot(instance, snapshot);
+            events.publish("snapshot-deleted", instance, "snapshot " + snapshot + " deleted",
+                    Map.of("snapshot", snapshot));
+            return Map.of("snapshot", snapshot);
+        });
+    }
+
+    private InstanceRow placed(String instance) {
+        var row = store.get(instance);
+        if (row.host().isEmpty()) {
+            throw new ApiError.Conflict("instance '" + instance + "' has no disk yet (" + row.state().name()
+                    .toLowerCase() + ")");
+        }
+        return row;
+    }
+
+    private static Snapshot find(List<Snapshot> list, String instance, String snapshot) {
+        return list.stream().filter(s -> s.name().equals(snapshot)).findFirst()
+                .orElseThrow(() -> new ApiError.NotFound("snapshot", instance + "/" + snapshot));
+    }
+
+    private static ApiError conflict(InstanceRow row, String what) {
+        return new ApiError.Conflict("cannot " + what + " '" + row.name() + "' while it is "
+                + row.state().name().toLowerCase());
+    }
+
+    private static Map<String, Object> describe(Snapshot s) {
+        var m = new HashMap<String, Object>();
+        m.put("snapshot", s.name());
+        m.put("stateful", s.stateful());
+        m.put("quiesced", s.quiesced());
+        m.put("live", s.wasRunning());
+        m.put("sizeBytes", s.sizeBytes());
+        return m;
+    }
+}
