@@ -92,6 +92,11 @@ public final class VirgaClient {
         return http.client().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5)).buildAsync(uri, listener);
     }
 
+    /** Copies an instance from one of its snapshots (or a snapshot taken now). */
+    public Operation copy(String source, dev.virga.api.CopyRequest request) {
+        return operationAt(http.sendForLocation("POST", "/1.0/instances/" + enc(source) + "/copy", request));
+    }
+
     // ---- snapshots
 
     public List<dev.virga.api.Snapshot> snapshots(String instance) {

@@ -129,11 +129,14 @@ final class VirgaUp implements AutoCloseable {
     public void close() throws Exception {
         try {
             if (process != null && process.isAlive() && client != null) {
-                for (var i : client.instances()) {
-                    try {
-                        client.await(client.delete(i.name(), true), o -> { });
-                    } catch (ApiException e) {
-                        // the leftover check below catches what this missed
+                // copies first: a VM that is the base of copies refuses deletion until they are gone
+                for (int round = 0; round < 5 && !client.instances().isEmpty(); round++) {
+                    for (var i : client.instances()) {
+                        try {
+                            client.await(client.delete(i.name(), true), o -> { });
+                        } catch (ApiException e) {
+                            // retried next round; the leftover check below catches what stays
+                        }
                     }
                 }
             }

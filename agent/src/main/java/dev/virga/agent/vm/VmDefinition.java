@@ -13,11 +13,23 @@ import java.nio.file.StandardCopyOption;
  * What a VM is, as stored in {@code vm.json} in its instance directory. Written last when a VM is created, so a
  * directory without it is a creation that died half-way.
  *
- * @param kernel  the image's kernel for direct boot, empty when the disk boots itself
+ * @param kernel       the image's kernel for direct boot, empty when the disk boots itself
+ * @param baseInstance for a copy, the VM whose snapshot {@code baseSnapshot} its disk reads through
  */
 record VmDefinition(String name, String uuid, String imageFingerprint, int cpus, long memoryBytes, long diskBytes,
-                    String mac, String machine, String kernel, String initrd, String cmdline) {
+                    String mac, String machine, String kernel, String initrd, String cmdline, String baseInstance,
+                    String baseSnapshot) {
     static final String FILE = "vm.json";
+
+    VmDefinition {
+        // vm.json files written before copies existed have no base
+        baseInstance = baseInstance == null ? "" : baseInstance;
+        baseSnapshot = baseSnapshot == null ? "" : baseSnapshot;
+    }
+
+    boolean isCopyOf(String instance, String snapshot) {
+        return baseInstance.equals(instance) && (snapshot.isEmpty() || baseSnapshot.equals(snapshot));
+    }
 
     static VmDefinition read(Path instanceDir) {
         try {

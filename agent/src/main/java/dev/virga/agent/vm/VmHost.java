@@ -93,20 +93,19 @@ public final class VmHost implements AutoCloseable {
         }
         try (var undo = new Undo()) {
             undo.push("forget " + spec.name(), () -> vms.remove(spec.name(), placeholder));
-            var image = images.get(spec.imageFingerprint());
+            var base = DiskBase.of(spec, images, this::entry);
             var dir = paths.instanceDir(spec.name());
             Files.createDirectories(dir);
             undo.push("remove " + dir, () -> Trees.delete(dir));
             undo.push("remove run dir", () -> Trees.delete(paths.runDir(spec.name())));
-            qemuImg.createOverlay(image.disk(), "qcow2", dir.resolve(DiskChain.FIRST),
-                    spec.diskBytes() > image.manifest().virtualSize() ? OptionalLong.of(spec.diskBytes())
-                            : OptionalLong.empty());
+            qemuImg.createOverlay(base.disk(), "qcow2", dir.resolve(DiskChain.FIRST),
+                    spec.diskBytes() > base.virtualSize() ? OptionalLong.of(spec.diskBytes()) : OptionalLong.empty());
             var def = new VmDefinition(spec.name(), UUID.randomUUID().toString(), spec.imageFingerprint(),
                     spec.cpus(), spec.memoryBytes(), spec.diskBytes(), QemuCommandLine.macFor(spec.name()), "pc",
-                    image.kernel().map(Path::toString).orElse(""), image.initrd().map(Path::toString).orElse(""),
-                    image.manifest().cmdline() + " virga.hostname=" + spec.name());
+                    base.kernel(), base.initrd(), base.cmdline() + " virga.hostname=" + spec.name(),
+                    spec.baseInstance(), spec.baseSnapshot());
             var entry = new VmEntry(spec.name(), def, paths);
-            launcher.start(entry, accelerator.get());
+            launcher.start(entry, accelerator.get(), spec.resume() ? base.state() : java.util.Optional.empty());
             undo.push("kill QEMU of " + spec.name(), () -> entry.running().kill());
             def.write(dir);
             vms.put(spec.name(), entry);
@@ -115,6 +114,12 @@ public final class VmHost implements AutoCloseable {
         } catch (IOException e) {
             throw AgentError.failed("cannot make vm " + spec.name() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** VMs whose disks read through a snapshot of {@code name} (any snapshot when {@code snapshot} is empty). */
+    public List<String> copiesOf(String name, String snapshot) {
+        return vms.values().stream().filter(e -> e.definition() != null
+                && e.definition().isCopyOf(name, snapshot)).map(VmEntry::name).sorted().toList();
     }
 
     public VmStatus start(String name) {
@@ -154,6 +159,11 @@ public final class VmHost implements AutoCloseable {
 
     /** Stops the VM if needed and removes its disk and files. Unknown names are fine: deleting is idempotent. */
     public void delete(String name) {
+        var copies = copiesOf(name, "");
+        if (!copies.isEmpty()) {
+            throw AgentError.conflict("'" + name + "' is the base of " + String.join(", ", copies)
+                    + "; delete those first");
+        }
         var entry = vms.get(name);
         if (entry != null) {
             synchronized (entry) {
@@ -232,6 +242,11 @@ public final class VmHost implements AutoCloseable {
     }
 
     public void deleteSnapshot(String name, String snapshot) {
+        var copies = copiesOf(name, snapshot);
+        if (!copies.isEmpty()) {
+            throw AgentError.conflict("snapshot '" + snapshot + "' of '" + name + "' is the base of "
+                    + String.join(", ", copies) + "; delete those first");
+        }
         var entry = entry(name);
         synchronized (entry) {
             try {
@@ -274,7 +289,7 @@ public final class VmHost implements AutoCloseable {
         return running;
     }
 
-    private VmEntry entry(String name) {
+    VmEntry entry(String name) {
         var e = vms.get(name);
         if (e == null || e.definition() == null) {
             throw AgentError.notFound("vm", name);

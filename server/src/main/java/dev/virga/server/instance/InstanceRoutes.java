@@ -32,6 +32,11 @@ public final class InstanceRoutes {
             ctx.result(instances.consoleLog(ctx.pathParam("name")));
         });
         app.ws("/1.0/instances/{name}/console", new ConsoleProxy(instances)::configure);
+        app.post("/1.0/instances/{name}/copy", ctx -> {
+            long received = System.nanoTime();
+            accepted(ctx, instances.copy(ctx.pathParam("name"), Bodies.read(ctx, dev.virga.api.CopyRequest.class),
+                    received).id());
+        });
         app.get("/1.0/instances/{name}/snapshots", ctx -> ctx.json(snapshots.list(ctx.pathParam("name"))));
         app.post("/1.0/instances/{name}/snapshots", ctx -> accepted(ctx, snapshots.create(ctx.pathParam("name"),
                 Bodies.read(ctx, dev.virga.api.SnapshotRequest.class)).id()));

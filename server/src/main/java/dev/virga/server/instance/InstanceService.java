@@ -86,7 +86,7 @@ public final class InstanceService {
         store.host(spec.name(), host);
         store.state(spec.name(), InstanceState.CREATING, "");
         progress.update("making the disk and starting QEMU on " + host);
-        var status = hosts.client(host).create(new VmSpec(spec.name(), image.image().fingerprint(), spec.cpus(),
+        var status = hosts.client(host).create(VmSpec.fromImage(spec.name(), image.image().fingerprint(), spec.cpus(),
                 spec.memoryBytes(), disk));
         long launchMillis = (System.nanoTime() - receivedNanos) / 1_000_000;
         store.started(spec.name(), status.accelerator(), status.guest());
@@ -99,6 +99,84 @@ public final class InstanceService {
         result.put("qemuStartedMillis", status.startMillis());
         result.put("guestReadyMillis", status.readyMillis());
         result.put("accelerator", status.accelerator());
+        return result;
+    }
+
+    /**
+     * A new instance whose disk is a delta over a snapshot of {@code source}; without a snapshot one is taken now
+     * (with memory if the source runs, unless {@code stateless}). A copy of a stateful snapshot resumes from it.
+     */
+    public Operation copy(String source, dev.virga.api.CopyRequest request, long receivedNanos) {
+        var src = store.get(source);
+        var name = Names.check("name", request.name());
+        if (store.find(name).isPresent()) {
+            throw new ApiError.Conflict("instance '" + name + "' already exists");
+        }
+        if (src.host().isEmpty() || src.state().transitional()) {
+            throw new ApiError.Conflict("cannot copy '" + source + "' while it is " + src.state().name().toLowerCase());
+        }
+        operations.busy(source).ifPresent(op -> {
+            throw new ApiError.Conflict("'" + source + "' is busy with operation " + op, Map.of("operation", op));
+        });
+        var agent = hosts.client(src.host());
+        boolean implicit = request.snapshot() == null || request.snapshot().isBlank();
+        var snapshot = implicit ? ("copy-" + name).substring(0, Math.min(63, 5 + name.length())) : request.snapshot();
+        var existing = agent.snapshots(source).stream().filter(x -> x.name().equals(snapshot)).findFirst();
+        if (!implicit && existing.isEmpty()) {
+            throw new ApiError.NotFound("snapshot", source + "/" + snapshot);
+        }
+        if (implicit && existing.isPresent()) {
+            throw new ApiError.Conflict("snapshot '" + snapshot + "' of '" + source + "' already exists");
+        }
+        boolean running = src.state() == InstanceState.RUNNING || src.state() == InstanceState.PAUSED;
+        store.insertCopy(name, src, snapshot);
+        try {
+            return operations.start("copy", name, progress -> {
+                try {
+                    return runCopy(src, name, snapshot, implicit, running, request.stateless(), receivedNanos,
+                            progress);
+                } catch (RuntimeException e) {
+                    store.delete(name);
+                    events.publish("instance-launch-failed", name, e.getMessage());
+                    throw e;
+                }
+            });
+        } catch (RuntimeException e) {
+            store.delete(name);
+            throw e;
+        }
+    }
+
+    private Map<String, Object> runCopy(InstanceRow src, String name, String snapshot, boolean implicit,
+                                        boolean running, boolean stateless, long receivedNanos,
+                                        Operations.Progress progress) {
+        var agent = hosts.client(src.host());
+        dev.virga.api.Snapshot snap;
+        if (implicit) {
+            progress.update("taking snapshot " + snapshot + " of " + src.name());
+            snap = agent.createSnapshot(src.name(), new dev.virga.api.SnapshotRequest(snapshot, running && !stateless));
+            events.publish("snapshot-created", src.name(), "snapshot " + snapshot + " for the copy " + name,
+                    Map.of("snapshot", snapshot));
+        } else {
+            snap = agent.snapshots(src.name()).stream().filter(x -> x.name().equals(snapshot)).findFirst()
+                    .orElseThrow(() -> new ApiError.NotFound("snapshot", src.name() + "/" + snapshot));
+        }
+        boolean resume = snap.stateful() && !stateless;
+        store.state(name, InstanceState.CREATING, "");
+        progress.update("making " + name + " over " + src.name() + "/" + snapshot + (resume ? ", resuming its memory" : ""));
+        var status = agent.create(new VmSpec(name, src.fingerprint(), src.cpus(), src.memoryBytes(), src.diskBytes(),
+                src.name(), snapshot, resume));
+        long millis = (System.nanoTime() - receivedNanos) / 1_000_000;
+        store.started(name, status.accelerator(), status.guest());
+        store.launchMillis(name, millis);
+        events.publish("instance-started", name, "copied from " + src.name() + "/" + snapshot + " in " + millis + " ms",
+                Map.of("host", src.host(), "base", src.name() + "/" + snapshot));
+        var result = new HashMap<String, Object>();
+        result.put("host", src.host());
+        result.put("snapshot", snapshot);
+        result.put("resumed", resume);
+        result.put("launchMillis", millis);
+        result.put("guestReadyMillis", status.readyMillis());
         return result;
     }
 
@@ -184,6 +262,11 @@ public final class InstanceService {
     /** Deletes the instance and everything its host has of it. A running one needs {@code force}. */
     public Operation delete(String name, boolean force) {
         var row = store.get(name);
+        var copies = store.copiesOf(name, "");
+        if (!copies.isEmpty()) {
+            throw new ApiError.Conflict("'" + name + "' is the base of " + String.join(", ", copies)
+                    + " (their disks read through its snapshots); delete those first", Map.of("copies", copies));
+        }
         if (!force && (row.state() == InstanceState.RUNNING || row.state() == InstanceState.PAUSED)) {
             throw new ApiError.Conflict("instance '" + name + "' is " + row.state().name().toLowerCase()
                     + "; stop it first or delete with --force");

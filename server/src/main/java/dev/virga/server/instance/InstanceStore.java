@@ -35,6 +35,27 @@ final class InstanceStore {
         }
     }
 
+    /** Records a copy as pending, with the snapshot its disk will read through. */
+    void insertCopy(String name, InstanceRow source, String snapshot) {
+        var spec = new LaunchSpec(name, source.image(), source.cpus(), source.memoryBytes(), source.diskBytes());
+        insert(spec, source.fingerprint(), source.diskBytes());
+        jdbi.useHandle(h -> h.createUpdate("UPDATE instances SET base_instance = :b, base_snapshot = :s, host = :h "
+                        + "WHERE name = :n")
+                .bind("b", source.name()).bind("s", snapshot).bind("h", source.host()).bind("n", name).execute());
+    }
+
+    void baseSnapshot(String name, String snapshot) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE instances SET base_snapshot = :s WHERE name = :n")
+                .bind("s", snapshot).bind("n", name).execute());
+    }
+
+    /** Instances whose disk reads through {@code instance}'s snapshot (any snapshot when empty). */
+    List<String> copiesOf(String instance, String snapshot) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT name FROM instances WHERE base_instance = :b "
+                        + "AND (:s = '' OR base_snapshot = :s) ORDER BY name")
+                .bind("b", instance).bind("s", snapshot).mapTo(String.class).list());
+    }
+
     Optional<InstanceRow> find(String name) {
         return jdbi.withHandle(h -> h.createQuery("SELECT * FROM instances WHERE name = :n").bind("n", name)
                 .map(MAPPER).findOne());

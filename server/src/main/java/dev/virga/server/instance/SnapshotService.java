@@ -92,6 +92,11 @@ public final class SnapshotService {
 
     public Operation delete(String instance, String snapshot) {
         var row = placed(instance);
+        var copies = store.copiesOf(instance, snapshot);
+        if (!copies.isEmpty()) {
+            throw new ApiError.Conflict("snapshot '" + snapshot + "' of '" + instance + "' is the base of "
+                    + String.join(", ", copies) + "; delete those first", Map.of("copies", copies));
+        }
         var agent = hosts.client(row.host());
         find(agent.snapshots(instance), instance, snapshot);
         return operations.start("snapshot-delete", instance, progress -> {
