@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
                 InstanceCommands.Launch.class, InstanceCommands.ListInstances.class, InstanceCommands.Info.class,
                 InstanceCommands.Start.class, InstanceCommands.Stop.class, InstanceCommands.Restart.class,
                 InstanceCommands.Pause.class, InstanceCommands.Resume.class, InstanceCommands.Delete.class,
-                ExecCommand.class, ConsoleCommand.class, SnapshotCommands.class, CopyCommand.class,
+                ExecCommand.class, ConsoleCommand.class, SnapshotCommands.class, CopyCommand.class, PublishCommand.class,
                 ImageCommands.class, OperationCommands.class, EventsCommand.class, HostCommands.class,
                 BenchCommands.class,
                 CommandLine.HelpCommand.class})

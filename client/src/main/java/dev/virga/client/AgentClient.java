@@ -119,6 +119,11 @@ public final class AgentClient {
     }
 
 
+    /** Makes an image of a VM's disk at a snapshot (or of a stopped VM's disk). */
+    public HostImage publish(String name, dev.virga.api.PublishRequest request) {
+        return http.send("POST", path(name, "publish"), request, HostImage.class);
+    }
+
     // ---- snapshots
 
     public java.util.List<dev.virga.api.Snapshot> snapshots(String name) {

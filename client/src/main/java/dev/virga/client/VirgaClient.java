@@ -97,6 +97,11 @@ public final class VirgaClient {
         return operationAt(http.sendForLocation("POST", "/1.0/instances/" + enc(source) + "/copy", request));
     }
 
+    /** Turns an instance (or one of its snapshots) into an image. */
+    public Operation publish(String instance, dev.virga.api.PublishRequest request) {
+        return operationAt(http.sendForLocation("POST", "/1.0/instances/" + enc(instance) + "/publish", request));
+    }
+
     // ---- snapshots
 
     public List<dev.virga.api.Snapshot> snapshots(String instance) {

@@ -87,6 +87,34 @@ class CopyIT {
     }
 
     @Test
+    void publishTurnsAVmIntoAnImageThatLaunches() throws Exception {
+        exec("master", "printf configured > /root/setup && sync");
+        var pub = virga.cli("publish", "master", "--alias", "web-template");
+        assertThat(pub.exit()).as(pub.toString()).isZero();
+        assertThat(pub.out()).contains("image web-template published from master");
+        var image = virga.client().image("web-template");
+        assertThat(image.source()).isEqualTo("published from master");
+        // the snapshot taken for it is gone again; the image does not depend on the VM
+        assertThat(virga.client().snapshots("master")).isEmpty();
+        assertThat(virga.cli("launch", "web-template", "web1").exit()).isZero();
+        assertThat(read("web1", "/root/setup")).isEqualTo("configured");
+        assertThat(read("web1", "/etc/hostname").strip()).isEqualTo("web1");
+
+        assertThat(virga.cli("snapshot", "create", "master", "v2").exit()).isZero();
+        var clash = virga.cli("publish", "master/v2", "--alias", "web-template");
+        assertThat(clash.exit()).isEqualTo(1);
+        assertThat(clash.err()).contains("image 'web-template' already exists");
+        var missing = virga.cli("publish", "master/nope", "--alias", "other");
+        assertThat(missing.err()).contains("snapshot 'master/nope' not found");
+        assertThat(virga.cli("publish", "master/v2", "--alias", "web-v2").exit()).isZero();
+        assertThat(virga.client().image("web-v2").source()).isEqualTo("published from master/v2");
+        // deleting the VM does not break images published from it
+        assertThat(virga.cli("delete", "master", "--force").exit()).isZero();
+        assertThat(virga.cli("launch", "web-v2", "web2").exit()).isZero();
+        assertThat(read("web2", "/root/setup")).isEqualTo("configured");
+    }
+
+    @Test
     void badCopiesAreRefused() throws Exception {
         var client = virga.client();
         assertError(() -> client.copy("ghost", new CopyRequest("x", "", false)), 404, "instance 'ghost' not found");

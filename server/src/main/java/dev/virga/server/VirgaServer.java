@@ -60,7 +60,7 @@ public final class VirgaServer implements AutoCloseable {
         app.get("/1.0/hosts", ctx -> ctx.json(hosts.list()));
         app.get("/1.0/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));
         InstanceRoutes.install(app, instances,
-                new dev.virga.server.instance.SnapshotService(instances, hosts, operations, events));
+                new dev.virga.server.instance.SnapshotService(instances, images, hosts, operations, events));
         ImageRoutes.install(app, images);
         OperationRoutes.install(app, operations);
         EventRoutes.install(app, events);

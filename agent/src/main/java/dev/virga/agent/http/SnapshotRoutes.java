@@ -25,6 +25,13 @@ public final class SnapshotRoutes {
         });
         app.post(BASE + "/{snapshot}/restore", ctx -> ctx.json(vms.restoreSnapshot(ctx.pathParam("name"),
                 ctx.pathParam("snapshot"), read(ctx.body(), RestoreRequest.class).force())));
+        app.post("/agent/1.0/instances/{name}/publish", ctx -> {
+            var request = read(ctx.body(), dev.virga.api.PublishRequest.class);
+            var dir = vms.publish(ctx.pathParam("name"), request.snapshot() == null ? "" : request.snapshot(),
+                    request.alias());
+            ctx.json(new dev.virga.agent.storage.ImageStore.Stored(dir,
+                    dev.virga.qemu.image.ImageManifest.read(dir)).toHostImage());
+        });
         app.delete(BASE + "/{snapshot}", ctx -> {
             vms.deleteSnapshot(ctx.pathParam("name"), ctx.pathParam("snapshot"));
             ctx.status(204);

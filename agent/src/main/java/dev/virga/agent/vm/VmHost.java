@@ -43,6 +43,7 @@ public final class VmHost implements AutoCloseable {
     private final QemuImg qemuImg = new QemuImg();
     private final VmLauncher launcher;
     private final Snapshots snapshots = new Snapshots(qemuImg);
+    private final Publisher publisher;
     private final Map<String, VmEntry> vms = new ConcurrentHashMap<>();
 
     public VmHost(AgentPaths paths, ImageStore images, Supplier<String> accelerator, Path qemuBinary) {
@@ -50,6 +51,7 @@ public final class VmHost implements AutoCloseable {
         this.images = images;
         this.accelerator = accelerator;
         this.launcher = new VmLauncher(paths, qemuBinary);
+        this.publisher = new Publisher(qemuImg, paths.images());
     }
 
     /** At agent start: take over every QEMU still running, clean away creations that died half-way. */
@@ -258,6 +260,28 @@ public final class VmHost implements AutoCloseable {
                 throw AgentError.failed("deleting snapshot " + snapshot + " of " + name + " failed half-way ("
                         + e.getMessage() + "); delete it again to finish", e);
             }
+        }
+    }
+
+    /**
+     * Makes an image of the VM's disk at {@code snapshot}, or of its current disk when it is stopped and no
+     * snapshot is named. Returns the image's directory.
+     */
+    public Path publish(String name, String snapshot, String alias) {
+        var entry = entry(name);
+        synchronized (entry) {
+            var chain = DiskChain.read(entry.dir());
+            Path layer;
+            if (snapshot.isEmpty()) {
+                if (entry.running() != null) {
+                    throw AgentError.conflict("'" + name + "' is running: publish one of its snapshots, or stop it");
+                }
+                layer = entry.dir().resolve(chain.active());
+            } else {
+                layer = entry.dir().resolve(chain.snapshot(snapshot).orElseThrow(() ->
+                        AgentError.notFound("snapshot", name + "/" + snapshot)).file());
+            }
+            return publisher.publish(entry, layer, alias);
         }
     }
 

@@ -178,6 +178,13 @@ public final class ImageCatalog {
                 .bind("f", fingerprint).mapTo(String.class).list());
     }
 
+    /** Records an image a host made from a VM (publish); {@code source} says which VM and snapshot. */
+    public Image registerPublished(String alias, HostImage image, String host, String source) {
+        save(alias, image, host, source);
+        events.publish("image-published", alias, "image " + alias + " " + source);
+        return get(alias).image();
+    }
+
     private void save(String name, HostImage image, String host, String source) {
         jdbi.useTransaction(h -> {
             h.createUpdate("DELETE FROM images WHERE name = :n").bind("n", name).execute();

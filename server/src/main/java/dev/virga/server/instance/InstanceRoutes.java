@@ -37,6 +37,8 @@ public final class InstanceRoutes {
             accepted(ctx, instances.copy(ctx.pathParam("name"), Bodies.read(ctx, dev.virga.api.CopyRequest.class),
                     received).id());
         });
+        app.post("/1.0/instances/{name}/publish", ctx -> accepted(ctx, snapshots.publish(ctx.pathParam("name"),
+                Bodies.read(ctx, dev.virga.api.PublishRequest.class)).id()));
         app.get("/1.0/instances/{name}/snapshots", ctx -> ctx.json(snapshots.list(ctx.pathParam("name"))));
         app.post("/1.0/instances/{name}/snapshots", ctx -> accepted(ctx, snapshots.create(ctx.pathParam("name"),
                 Bodies.read(ctx, dev.virga.api.SnapshotRequest.class)).id()));

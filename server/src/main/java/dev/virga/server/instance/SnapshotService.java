@@ -27,7 +27,11 @@ public final class SnapshotService {
     private final Operations operations;
     private final EventBus events;
 
-    public SnapshotService(InstanceService instances, Hosts hosts, Operations operations, EventBus events) {
+    private final dev.virga.server.image.ImageCatalog images;
+
+    public SnapshotService(InstanceService instances, dev.virga.server.image.ImageCatalog images, Hosts hosts,
+                           Operations operations, EventBus events) {
+        this.images = images;
         this.store = instances.store();
         this.hosts = hosts;
         this.operations = operations;
@@ -105,6 +109,43 @@ public final class SnapshotService {
             events.publish("snapshot-deleted", instance, "snapshot " + snapshot + " deleted",
                     Map.of("snapshot", snapshot));
             return Map.of("snapshot", snapshot);
+        });
+    }
+
+    /**
+     * Makes an image of the instance at a snapshot. Without one: a stopped instance's current disk, or for a
+     * running one a quiesced snapshot taken for the purpose and removed afterwards.
+     */
+    public Operation publish(String instance, dev.virga.api.PublishRequest request) {
+        var row = placed(instance);
+        var alias = Names.check("alias", request.alias());
+        if (images.find(alias).isPresent()) {
+            throw new ApiError.Conflict("image '" + alias + "' already exists", Map.of("image", alias));
+        }
+        var agent = hosts.client(row.host());
+        boolean named = request.snapshot() != null && !request.snapshot().isBlank();
+        if (named) {
+            find(agent.snapshots(instance), instance, request.snapshot());
+        }
+        if (!DISK_READY.contains(row.state())) {
+            throw conflict(row, "publish");
+        }
+        boolean running = row.state() == InstanceState.RUNNING || row.state() == InstanceState.PAUSED;
+        return operations.start("publish", instance, progress -> {
+            var snapshot = named ? request.snapshot() : "";
+            if (!named && running) {
+                snapshot = ("publish-" + alias).substring(0, Math.min(63, 8 + alias.length()));
+                progress.update("taking snapshot " + snapshot);
+                agent.createSnapshot(instance, new SnapshotRequest(snapshot, false));
+            }
+            progress.update("flattening " + instance + (snapshot.isEmpty() ? "" : "/" + snapshot) + " into " + alias);
+            var image = agent.publish(instance, new dev.virga.api.PublishRequest(snapshot, alias));
+            if (!named && running) {
+                agent.deleteSnapshot(instance, snapshot);
+            }
+            var from = instance + (named ? "/" + request.snapshot() : "");
+            images.registerPublished(alias, image, row.host(), "published from " + from);
+            return Map.of("image", alias, "fingerprint", image.fingerprint(), "from", from);
         });
     }
 
