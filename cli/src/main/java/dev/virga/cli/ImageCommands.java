@@ -1,19 +1,26 @@
 package dev.virga.cli;
 
 import dev.virga.api.Sizes;
+import dev.virga.client.VirgaClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.concurrent.Callable;
 
 /** {@code virga image ...}. */
 @Command(name = "image", mixinStandardHelpOptions = true, description = "Manage images.",
         subcommands = {ImageCommands.ListImages.class, ImageCommands.Build.class, ImageCommands.Import.class,
-                ImageCommands.Delete.class})
+                ImageCommands.Export.class, ImageCommands.Delete.class})
 final class ImageCommands {
 
     @Command(name = "list", aliases = "ls", mixinStandardHelpOptions = true, description = "List images.")
@@ -54,20 +61,59 @@ final class ImageCommands {
     }
 
     @Command(name = "import", mixinStandardHelpOptions = true,
-            description = "Import a qcow2 or raw disk image (self-contained: no backing file).")
+            description = {"Import a disk image: a qcow2 or raw disk (self-contained: no backing file), or an image "
+                    + "archive written by `virga image export` (disk, kernel, initrd and how to boot them).",
+                    "Prints the SHA-256 of the file; the server checks that it received exactly those bytes."})
     static final class Import implements Callable<Integer> {
         @Mixin ApiOptions api;
-        @Parameters(index = "0", description = "the image file") Path file;
-        @Option(names = "--name", required = true, description = "name to launch it by") String name;
+        @Parameters(index = "0", paramLabel = "FILE", description = "the image file") Path file;
+        @Option(names = "--name", required = true, paramLabel = "NAME", description = "name to launch it by")
+        String name;
+        @Option(names = "--sha256", paramLabel = "HEX",
+                description = "refuse the file unless this is its SHA-256 (as `virga image export` printed it)")
+        String sha256;
 
         @Override
         public Integer call() {
             if (!Files.isRegularFile(file)) {
                 throw new CliError("file: " + file + " is not a readable file");
             }
-            var image = api.client().importImage(file, name);
+            var sha = sha256Of(file);
+            if (sha256 != null && !sha256.strip().equalsIgnoreCase(sha)) {
+                throw new CliError("sha256: " + file + " has SHA-256 " + sha + ", not the expected "
+                        + sha256.strip() + "; nothing was uploaded");
+            }
+            // always sent: the server then refuses a file damaged on the way
+            var image = api.client().importImage(file, name, sha);
             System.out.println("image " + image.name() + " imported: " + image.fingerprint() + " ("
-                    + Sizes.format(image.virtualSize()) + ")");
+                    + Sizes.format(image.virtualSize()) + "), sha256 " + sha);
+            return 0;
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            description = {"Export an image as an image archive: an uncompressed tar of metadata.json, disk.qcow2 "
+                    + "(self-contained) and, for an image that boots a kernel, vmlinux and initrd.cpio.",
+                    "The same image always gives the same bytes. The file is written as FILE.partial and renamed "
+                    + "once its SHA-256 matches the server's; the SHA-256 is printed for `image import --sha256`."})
+    static final class Export implements Callable<Integer> {
+        @Mixin ApiOptions api;
+        @Parameters(index = "0", paramLabel = "NAME", description = "the image to export") String name;
+        @Parameters(index = "1", paramLabel = "FILE", description = "the archive file to write (for example tiny.tar)")
+        Path file;
+        @Option(names = "--force", description = "overwrite FILE if it exists") boolean force;
+
+        @Override
+        public Integer call() {
+            if (Files.isDirectory(file)) {
+                throw new CliError("file: " + file + " is a directory");
+            }
+            if (Files.exists(file) && !force) {
+                throw new CliError("file: " + file + " exists; use --force to overwrite it");
+            }
+            var written = download(api.client(), name, file, force);
+            System.out.println("exported " + name + " to " + file + " (" + Sizes.format(written.size())
+                    + "), sha256 " + written.sha256());
             return 0;
         }
     }
@@ -83,6 +129,76 @@ final class ImageCommands {
             api.client().deleteImage(name);
             System.out.println("image " + name + " deleted");
             return 0;
+        }
+    }
+
+    /** What an export wrote. */
+    record Written(long size, String sha256) {
+    }
+
+    /**
+     * Downloads the archive into FILE.partial, hashes what landed on disk, and renames it to FILE only if that is
+     * the SHA-256 the server announced: a file named FILE is always a whole, checked archive.
+     */
+    static Written download(VirgaClient client, String name, Path file, boolean force) {
+        var partial = file.resolveSibling(file.getFileName() + ".partial");
+        // Ctrl-C half-way must not leave a big file behind that looks like an archive
+        var cleanup = new Thread(() -> deleteQuietly(partial));
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try (var download = client.exportImage(name)) {
+            try (var out = Files.newOutputStream(partial)) {
+                download.content().transferTo(out);
+            } catch (IOException e) {
+                throw new CliError("export of " + name + " broke off: " + e.getMessage());
+            }
+            var sha = sha256Of(partial);
+            if (!sha.equals(download.sha256())) {
+                throw new CliError("sha256: the server sent an archive with SHA-256 " + download.sha256() + " but "
+                        + partial + " has " + sha + "; the download was damaged, try again");
+            }
+            var size = Files.size(partial);
+            if (force) {
+                Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } else {
+                // no ATOMIC_MOVE: it would replace a FILE that appeared meanwhile
+                Files.move(partial, file);
+            }
+            return new Written(size, sha);
+        } catch (FileAlreadyExistsException e) {
+            throw new CliError("file: " + file + " exists; use --force to overwrite it");
+        } catch (IOException e) {
+            throw new CliError("cannot write " + file + ": " + e.getMessage());
+        } finally {
+            deleteQuietly(partial);
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException e) {
+                // already shutting down: the hook runs, harmlessly
+            }
+        }
+    }
+
+    static String sha256Of(Path file) {
+        try (var in = Files.newInputStream(file)) {
+            var digest = MessageDigest.getInstance("SHA-256");
+            var buffer = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                digest.update(buffer, 0, n);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (IOException e) {
+            throw new CliError("cannot read " + file + ": " + e.getMessage());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("JDK without SHA-256", e);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // best effort: its name says it is incomplete
         }
     }
 }

@@ -9,6 +9,7 @@ import dev.virga.api.ImageBuildRequest;
 import dev.virga.api.agent.HostReport;
 import dev.virga.api.agent.StopSpec;
 import dev.virga.api.agent.VmSpec;
+import dev.virga.client.ImageDownload;
 import dev.virga.client.Json;
 import dev.virga.qemu.image.ImageBuildException;
 import io.javalin.Javalin;
@@ -65,14 +66,37 @@ public final class AgentRoutes {
         app.post(BASE + "/images/build", ctx -> ctx.json(
                 images.build(read(ctx, ImageBuildRequest.class).recipe()).toHostImage()));
         app.post(BASE + "/images/import", ctx -> {
-            var name = ctx.queryParam("name");
-            ctx.json(images.importImage(name == null ? "" : name, ctx.bodyInputStream()).toHostImage());
+            var name = ctx.queryParam("name") == null ? "" : ctx.queryParam("name");
+            var sha256 = ctx.queryParam("sha256");
+            var stored = sha256 == null ? images.importImage(name, ctx.bodyInputStream())
+                    : images.importImage(name, ctx.bodyInputStream(), sha256);
+            ctx.json(stored.toHostImage());
         });
+        app.get(BASE + "/images/{fingerprint}/export", ctx -> exportImage(ctx, images));
         app.delete(BASE + "/images/{fingerprint}", ctx -> {
             var fp = ctx.pathParam("fingerprint");
             images.delete(fp, vms.usersOf(fp));
             ctx.status(204);
         });
+    }
+
+    /**
+     * Streams an image archive. The archive is written and hashed first, so its SHA-256 goes ahead in a header; its
+     * temporary file is removed afterwards, also when the reader goes away half-way.
+     */
+    private static void exportImage(Context ctx, ImageStore images) throws IOException {
+        var fingerprint = ctx.pathParam("fingerprint");
+        var name = ctx.queryParam("name") == null ? "" : ctx.queryParam("name");
+        try (var export = images.export(fingerprint, name)) {
+            ctx.status(200).contentType("application/x-tar").header(ImageDownload.SHA256_HEADER, export.sha256());
+            ctx.res().setContentLengthLong(export.size());
+            // the servlet's own stream: Javalin's would gzip for a client that asks, and break Content-Length
+            try (var out = ctx.res().getOutputStream()) {
+                Files.copy(export.file(), out);
+            } catch (IOException e) {
+                LOG.info("export of image {} ended early: {}", fingerprint, e.toString());
+            }
+        }
     }
 
     private static <T> T read(Context ctx, Class<T> type) {

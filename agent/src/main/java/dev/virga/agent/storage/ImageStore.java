@@ -4,6 +4,7 @@ import dev.virga.agent.AgentError;
 import dev.virga.api.agent.HostImage;
 import dev.virga.qemu.image.ImageManifest;
 import dev.virga.qemu.image.TinyImageBuilder;
+import dev.virga.qemu.img.QemuImg;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,12 +22,14 @@ import java.util.stream.Stream;
 
 /**
  * Images on this host, one directory per fingerprint holding {@code metadata.json} and {@code disk.qcow2}
- * (plus {@code vmlinux} and {@code initrd.cpio} for images that boot a kernel directly).
+ * (plus {@code vmlinux} and {@code initrd.cpio} for images that boot a kernel directly). Imports and exports work in
+ * {@code .import-*} and {@code .export-*} directories beside them, which {@link #list()} skips.
  */
 public final class ImageStore {
     private static final Logger LOG = LoggerFactory.getLogger(ImageStore.class);
     private final Path root;
     private final ImportCheck importCheck;
+    private final ImageExport export;
 
     /** A stored image: its directory and manifest. */
     public record Stored(Path dir, ImageManifest manifest) {
@@ -57,6 +60,24 @@ public final class ImageStore {
     public ImageStore(Path root) {
         this.root = root;
         this.importCheck = new ImportCheck();
+        this.export = new ImageExport(new QemuImg());
+        removeLeftovers();
+    }
+
+    /** Work directories of imports and exports that a killed agent did not finish; nobody else uses them. */
+    private void removeLeftovers() {
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        try (Stream<Path> entries = Files.list(root)) {
+            for (var dir : entries.filter(p -> p.getFileName().toString().startsWith(".import-")
+                    || p.getFileName().toString().startsWith(".export-")).toList()) {
+                LOG.info("removing {}, left by an import or export that did not finish", dir);
+                Trees.delete(dir);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + root, e);
+        }
     }
 
     public List<Stored> list() {
@@ -93,19 +114,54 @@ public final class ImageStore {
         return new Stored(built.dir(), built.manifest());
     }
 
-    /** Checks an uploaded disk image and stores it under the SHA-256 of its content. */
+    /** Checks an uploaded image (qcow2, raw disk or image archive) and stores it under the SHA-256 of the upload. */
     public Stored importImage(String name, InputStream content) {
-        var checked = importCheck.receive(root, content);
+        return store(name, importCheck.receive(root, content, Optional.empty()));
+    }
+
+    /**
+     * As {@link #importImage(String, InputStream)}, refusing the upload (400 {@code sha256: ...}) unless its SHA-256
+     * is {@code expectedSha256}.
+     */
+    public Stored importImage(String name, InputStream content, String expectedSha256) {
+        var expected = Sha256.parse(expectedSha256);
+        return store(name, importCheck.receive(root, content, Optional.of(expected)));
+    }
+
+    private Stored store(String name, ImportCheck.Checked checked) {
         var dir = root.resolve(checked.sha256());
         if (Files.isDirectory(dir)) {
             importCheck.discard(checked);
             return new Stored(dir, ImageManifest.read(dir));
         }
-        var manifest = new ImageManifest(name, checked.sha256(), checked.os(), "", "", "", "", "disk.qcow2",
-                checked.virtualSize(), Instant.now(), Map.of());
+        var manifest = manifestFor(name, checked);
         importCheck.commit(checked, dir, manifest);
-        LOG.info("imported image {} as {}", name, checked.sha256());
+        LOG.info("imported image {} as {}{}", name, checked.sha256(), checked.archived().isPresent()
+                ? " (image archive" + (manifest.kernel().isEmpty() ? ")" : ", boots a kernel)") : "");
         return new Stored(dir, manifest);
+    }
+
+    /**
+     * An archive's manifest keeps how to boot the image and where it came from; the name and the fingerprint are
+     * this host's, and the files are where the archive put them.
+     */
+    private static ImageManifest manifestFor(String name, ImportCheck.Checked checked) {
+        return checked.archived().map(a -> new ImageManifest(name, checked.sha256(), a.os(), a.kernelRelease(),
+                        a.cmdline(), a.kernel().isEmpty() ? "" : ImageArchive.KERNEL,
+                        a.initrd().isEmpty() ? "" : ImageArchive.INITRD, ImageArchive.DISK, checked.virtualSize(),
+                        a.created(), a.packages()))
+                .orElseGet(() -> new ImageManifest(name, checked.sha256(), checked.os(), "", "", "", "",
+                        ImageArchive.DISK, checked.virtualSize(), Instant.now(), Map.of()));
+    }
+
+    /**
+     * Writes the image as an image archive (see {@link ImageArchive}) into a temporary file of the store; closing
+     * the result removes it.
+     *
+     * @param name the name the image is known by, for the archive's manifest ("" for the stored one)
+     */
+    public ExportFile export(String fingerprint, String name) {
+        return export.write(root, get(fingerprint), name);
     }
 
     public void delete(String fingerprint, List<String> usedBy) {

@@ -2,6 +2,7 @@ package dev.virga.agent.storage;
 
 import dev.virga.agent.AgentError;
 import dev.virga.qemu.image.ImageManifest;
+import dev.virga.qemu.img.CheckResult;
 import dev.virga.qemu.img.ImageInfo;
 import dev.virga.qemu.img.QemuImg;
 import dev.virga.qemu.img.QemuImgException;
@@ -13,38 +14,35 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Receives an uploaded file into a work directory, decides whether it is a disk image Virga can own, and turns it
- * into a self-contained qcow2. Only a checked image is ever renamed into the store.
+ * Receives an uploaded file into a work directory, decides whether it is an image Virga can own (a self-contained
+ * qcow2, a raw disk, or a Virga image archive), and turns it into the files of an image directory. Only a checked
+ * image is ever renamed into the store.
  */
 final class ImportCheck {
     private final QemuImg qemuImg = new QemuImg();
 
-    /** An upload that passed the checks, waiting in {@code workDir} to be committed or discarded. */
-    record Checked(Path workDir, String sha256, long virtualSize, String os) {
+    /**
+     * An upload that passed the checks, waiting in {@code workDir} to be committed or discarded.
+     *
+     * @param archived the manifest that came with an image archive; empty for a bare disk
+     */
+    record Checked(Path workDir, String sha256, long virtualSize, String os, Optional<ImageManifest> archived) {
     }
 
-    Checked receive(Path root, InputStream content) {
+    /** @param expectedSha256 the checksum the uploader announced (lower-case hex), or empty */
+    Checked receive(Path root, InputStream content, Optional<String> expectedSha256) {
         var work = root.resolve(".import-" + UUID.randomUUID());
         try {
             Files.createDirectories(work);
-            var upload = work.resolve("upload");
-            var sha = copyHashing(content, upload);
-            var info = inspect(upload);
-            var disk = work.resolve("disk.qcow2");
-            if (info.format().equals("qcow2")) {
-                Files.move(upload, disk);
-            } else {
-                qemuImg.convert(upload, "raw", disk, "qcow2");
-                Files.delete(upload);
-            }
-            return new Checked(work, sha, info.virtualSize(), info.format().equals("raw") ? "raw disk" : "qcow2 disk");
+            var received = Upload.receive(content, work, expectedSha256);
+            return received.members().isPresent()
+                    ? checkArchive(work, received.sha256(), received.members().get())
+                    : checkDisk(work, received.sha256());
         } catch (IOException e) {
             Trees.delete(work);
             throw new UncheckedIOException("cannot store the upload under " + root, e);
@@ -52,6 +50,39 @@ final class ImportCheck {
             Trees.delete(work);
             throw e;
         }
+    }
+
+    private Checked checkDisk(Path work, String sha) throws IOException {
+        var upload = work.resolve(Upload.FILE);
+        var info = inspect(upload);
+        var disk = work.resolve(ImageArchive.DISK);
+        if (info.format().equals("qcow2")) {
+            Files.move(upload, disk);
+        } else {
+            qemuImg.convert(upload, "raw", disk, "qcow2");
+            Files.delete(upload);
+        }
+        return new Checked(work, sha, info.virtualSize(), info.format().equals("raw") ? "raw disk" : "qcow2 disk",
+                Optional.empty());
+    }
+
+    /** The unpacked members are already the files of an image directory; they only need checking. */
+    private Checked checkArchive(Path work, String sha, List<String> members) {
+        var manifest = ArchiveImport.manifest(work, members);
+        var disk = work.resolve(ImageArchive.DISK);
+        var info = info(disk);
+        if (!info.format().equals("qcow2")) {
+            throw AgentError.badInput("file", "archive member 'disk.qcow2' is not a qcow2 image (qemu-img reads it "
+                    + "as " + info.format() + ")");
+        }
+        checkQcow2(disk, info, "archive member 'disk.qcow2': ");
+        if (members.contains(ImageArchive.KERNEL)) {
+            ArchiveImport.checkKernel(work.resolve(ImageArchive.KERNEL));
+        }
+        if (members.contains(ImageArchive.INITRD)) {
+            ArchiveImport.checkInitrd(work.resolve(ImageArchive.INITRD));
+        }
+        return new Checked(work, sha, info.virtualSize(), manifest.os(), Optional.of(manifest));
     }
 
     void commit(Checked checked, Path dir, ImageManifest manifest) {
@@ -69,25 +100,9 @@ final class ImportCheck {
     }
 
     private ImageInfo inspect(Path upload) throws IOException {
-        ImageInfo info;
-        try {
-            info = qemuImg.info(upload, false);
-        } catch (QemuImgException e) {
-            throw AgentError.badInput("file", "not a disk image qemu-img can read: " + e.getMessage());
-        }
+        var info = info(upload);
         switch (info.format()) {
-            case "qcow2" -> {
-                if (info.backingFile().isPresent()) {
-                    throw AgentError.badInput("file", "the qcow2 image has a backing file ('"
-                            + info.backingFile().get() + "'), so it depends on a file outside it; import a "
-                            + "self-contained image (qemu-img convert -O qcow2 IN OUT)");
-                }
-                var check = qemuImg.check(upload);
-                if (check.corruptions() > 0 || check.checkErrors() > 0 || info.corrupt()) {
-                    throw AgentError.badInput("file", "the qcow2 image is damaged: " + check.corruptions()
-                            + " corruption(s), " + check.checkErrors() + " check error(s)");
-                }
-            }
+            case "qcow2" -> checkQcow2(upload, info, "");
             case "raw" -> {
                 if (!looksLikeDisk(upload)) {
                     throw AgentError.badInput("file", "not a disk image: neither qcow2 nor a raw disk with a "
@@ -98,6 +113,33 @@ final class ImportCheck {
                     + "qcow2 or raw (qemu-img convert -O qcow2 IN OUT)");
         }
         return info;
+    }
+
+    private ImageInfo info(Path file) {
+        try {
+            return qemuImg.info(file, false);
+        } catch (QemuImgException e) {
+            throw AgentError.badInput("file", "not a disk image qemu-img can read: " + e.getMessage());
+        }
+    }
+
+    /** A qcow2 Virga owns must stand alone (no backing file) and be whole. */
+    private void checkQcow2(Path file, ImageInfo info, String subject) {
+        if (info.backingFile().isPresent()) {
+            throw AgentError.badInput("file", subject + "the qcow2 image has a backing file ('"
+                    + info.backingFile().get() + "'), so it depends on a file outside it; import a "
+                    + "self-contained image (qemu-img convert -O qcow2 IN OUT)");
+        }
+        CheckResult check;
+        try {
+            check = qemuImg.check(file);
+        } catch (QemuImgException e) {
+            throw AgentError.badInput("file", subject + "the qcow2 image cannot be checked: " + e.getMessage());
+        }
+        if (check.corruptions() > 0 || check.checkErrors() > 0 || info.corrupt()) {
+            throw AgentError.badInput("file", subject + "the qcow2 image is damaged: " + check.corruptions()
+                    + " corruption(s), " + check.checkErrors() + " check error(s)");
+        }
     }
 
     /** A raw file is a disk if it has an MBR/GPT, or starts with an ext2/3/4, XFS, Btrfs or ISO 9660 filesystem. */
@@ -123,18 +165,5 @@ final class ImportCheck {
         raf.seek(offset);
         raf.readFully(b);
         return java.util.Arrays.equals(b, expected);
-    }
-
-    private static String copyHashing(InputStream content, Path target) throws IOException {
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        try (var in = new DigestInputStream(content, digest)) {
-            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-        return HexFormat.of().formatHex(digest.digest());
     }
 }

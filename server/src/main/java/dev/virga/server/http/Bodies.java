@@ -17,16 +17,42 @@ public final class Bodies {
         if (body.isBlank()) {
             throw new ApiError.BadInput("body", "a JSON " + type.getSimpleName() + " is required");
         }
+        T value;
         try {
-            return Json.mapper().readValue(body, type);
+            value = Json.mapper().readValue(body, type);
+        } catch (com.fasterxml.jackson.core.exc.InputCoercionException e) {
+            // a number out of range: the parser knows which field it was reading
+            throw new ApiError.BadInput(outOfRangeField(body), "number out of range: " + e.getOriginalMessage());
         } catch (MismatchedInputException e) {
-            var field = e.getPath().isEmpty() ? "body" : e.getPath().getLast().getFieldName();
+            var field = e.getPath().isEmpty() ? outOfRangeField(body) : e.getPath().getLast().getFieldName();
             throw new ApiError.BadInput(field == null ? "body" : field, "wrong type: " + e.getOriginalMessage());
         } catch (JsonProcessingException e) {
-            throw new ApiError.BadInput("body", "not valid JSON: " + e.getOriginalMessage());
+            var field = outOfRangeField(body);
+            throw new ApiError.BadInput(field, (field.equals("body") ? "not valid JSON: " : "number out of range: ")
+                    + e.getOriginalMessage());
         } catch (IOException e) {
             throw new ApiError.BadInput("body", "unreadable: " + e.getMessage());
         }
+        if (value == null) {
+            throw new ApiError.BadInput("body", "a JSON " + type.getSimpleName() + " is required, not null");
+        }
+        return value;
+    }
+
+    /** The parser does not say which field overflowed; the first integral number too big for an int does. */
+    private static String outOfRangeField(String body) {
+        try {
+            var tree = Json.mapper().readTree(body);
+            for (var it = tree.properties().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                if (e.getValue().isIntegralNumber() && !e.getValue().canConvertToInt()) {
+                    return e.getKey();
+                }
+            }
+        } catch (IOException e) {
+            return "body";
+        }
+        return "body";
     }
 
     public static int intQuery(Context ctx, String name, int fallback) {

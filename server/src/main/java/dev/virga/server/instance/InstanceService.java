@@ -203,6 +203,10 @@ public final class InstanceService {
             throw new ApiError.Conflict("cannot " + action + " instance '" + name + "': it is "
                     + row.state().name().toLowerCase(), Map.of("state", row.state().name().toLowerCase()));
         }
+        if (row.host().isEmpty()) {
+            throw new ApiError.Conflict("instance '" + name + "' never reached a host (" + row.reason()
+                    + "); delete it and launch it again");
+        }
         var agent = hosts.client(row.host());
         return operations.start(action, name, progress -> {
             try {

@@ -60,6 +60,7 @@ public final class Reconciler implements AutoCloseable {
     public void runOnce() {
         for (var host : hosts.names()) {
             HostReport report;
+            long asked = System.currentTimeMillis();
             try {
                 report = hosts.client(host).report();
             } catch (RuntimeException e) {
@@ -68,14 +69,18 @@ public final class Reconciler implements AutoCloseable {
             }
             try {
                 hosts.reported(host, report);
-                reconcileHost(host, report);
+                reconcileHost(host, report, asked);
             } catch (RuntimeException e) {
                 LOG.warn("reconciling host {} failed", host, e);
             }
         }
     }
 
-    private void reconcileHost(String host, HostReport report) {
+    /**
+     * @param asked when the report was asked for: a row changed since (by an operation that ended meanwhile) is
+     *              newer than the report and waits for the next pass
+     */
+    private void reconcileHost(String host, HostReport report, long asked) {
         Map<String, VmStatus> actual = report.instances().stream()
                 .collect(Collectors.toMap(VmStatus::name, Function.identity(), (a, b) -> a));
         for (var row : store.onHost(host)) {
@@ -84,13 +89,14 @@ public final class Reconciler implements AutoCloseable {
             }
             // re-read: an operation may have ended between the list and now
             var fresh = store.find(row.name());
-            if (fresh.isEmpty() || operations.busy(row.name()).isPresent()) {
+            if (fresh.isEmpty() || operations.busy(row.name()).isPresent() || fresh.get().updatedAt() >= asked) {
                 continue;
             }
             apply(store, events, fresh.get(), Optional.ofNullable(actual.get(row.name())));
         }
         for (var row : store.list()) {
-            if (row.host().isEmpty() && row.state().transitional() && operations.busy(row.name()).isEmpty()) {
+            if (row.host().isEmpty() && row.state().transitional() && operations.busy(row.name()).isEmpty()
+                    && row.updatedAt() < asked) {
                 // a launch that died before it chose a host: nothing was made anywhere
                 store.state(row.name(), InstanceState.ERROR, "launch interrupted before it reached a host");
                 events.publish("instance-error", row.name(), "launch interrupted before it reached a host");
@@ -173,5 +179,11 @@ public final class Reconciler implements AutoCloseable {
     public void close() {
         stopped = true;
         thread.interrupt();
+        try {
+            // a pass under way must not write into a store that is being closed
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

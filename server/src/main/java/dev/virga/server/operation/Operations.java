@@ -76,10 +76,15 @@ public final class Operations {
         var now = System.currentTimeMillis();
         var op = new Operation(id, kind, target, OperationStatus.RUNNING, "", "", Map.of(),
                 Instant.ofEpochMilli(now), Instant.ofEpochMilli(now));
-        jdbi.useHandle(h -> h.createUpdate("INSERT INTO operations (id, kind, target, status, created_at, updated_at) "
-                        + "VALUES (:id, :kind, :target, :status, :now, :now)")
-                .bind("id", id).bind("kind", kind).bind("target", target)
-                .bind("status", OperationStatus.RUNNING.name()).bind("now", now).execute());
+        try {
+            jdbi.useHandle(h -> h.createUpdate("INSERT INTO operations (id, kind, target, status, created_at, "
+                            + "updated_at) VALUES (:id, :kind, :target, :status, :now, :now)")
+                    .bind("id", id).bind("kind", kind).bind("target", target)
+                    .bind("status", OperationStatus.RUNNING.name()).bind("now", now).execute());
+        } catch (RuntimeException e) {
+            busyTargets.remove(target, id);
+            throw e;
+        }
         var future = new CompletableFuture<Operation>();
         running.put(id, future);
         Thread.ofVirtual().name("op-" + kind + "-" + target).start(() -> execute(op, work, future));
@@ -89,12 +94,13 @@ public final class Operations {
     private void execute(Operation op, Work work, CompletableFuture<Operation> future) {
         Operation done;
         try {
-            var result = work.run(text -> progress(op.id(), text));
-            done = finish(op.id(), OperationStatus.SUCCESS, "", result);
-        } catch (Exception e) {
-            LOG.info("operation {} {} {} failed: {}", op.kind(), op.target(), op.id(), e.getMessage());
-            LOG.debug("operation failure", e);
-            done = finish(op.id(), OperationStatus.FAILURE, message(e), Map.of());
+            done = record(op, work);
+        } catch (RuntimeException e) {
+            // the store itself failed: waiters must still be released
+            LOG.error("operation {} {} {} could not be recorded", op.kind(), op.target(), op.id(), e);
+            running.remove(op.id());
+            future.completeExceptionally(e);
+            return;
         } finally {
             busyTargets.remove(op.target(), op.id());
         }
@@ -103,6 +109,17 @@ public final class Operations {
         events.publish("operation-" + done.status().name().toLowerCase(), op.target(),
                 op.kind() + " " + op.target() + (done.error().isEmpty() ? "" : ": " + done.error()),
                 Map.of("operation", op.id(), "kind", op.kind()));
+    }
+
+    private Operation record(Operation op, Work work) {
+        try {
+            var result = work.run(text -> progress(op.id(), text));
+            return finish(op.id(), OperationStatus.SUCCESS, "", result == null ? Map.of() : result);
+        } catch (Exception e) {
+            LOG.info("operation {} {} {} failed: {}", op.kind(), op.target(), op.id(), e.getMessage());
+            LOG.debug("operation failure", e);
+            return finish(op.id(), OperationStatus.FAILURE, message(e), Map.of());
+        }
     }
 
     private static String message(Exception e) {
