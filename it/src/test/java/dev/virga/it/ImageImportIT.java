@@ -70,6 +70,14 @@ class ImageImportIT {
     }
 
     @Test
+    void aQcow2WithAnExternalDataFileIsRefused() throws Exception {
+        var data = files.resolve("data.raw");
+        var image = files.resolve("external.qcow2");
+        run("qemu-img", "create", "-q", "-f", "qcow2", "-o", "data_file=" + data, image.toString(), "16M");
+        refused(image, "external", 400, "keeps its data in an external file ('" + data + "')");
+    }
+
+    @Test
     void aFileThatIsNotADiskImageIsRefused() throws Exception {
         var text = files.resolve("notes.txt");
         Files.writeString(text, "this is not a disk\n".repeat(100));

@@ -130,6 +130,11 @@ final class ImportCheck {
                     + info.backingFile().get() + "'), so it depends on a file outside it; import a "
                     + "self-contained image (qemu-img convert -O qcow2 IN OUT)");
         }
+        if (info.dataFile().isPresent()) {
+            // its guest data would be read from (and written to) a host file named by whoever made the image
+            throw AgentError.badInput("file", subject + "the qcow2 image keeps its data in an external file ('"
+                    + info.dataFile().get() + "'); import a self-contained image (qemu-img convert -O qcow2 IN OUT)");
+        }
         CheckResult check;
         try {
             check = qemuImg.check(file);

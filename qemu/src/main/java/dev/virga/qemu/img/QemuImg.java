@@ -60,7 +60,8 @@ public final class QemuImg {
         JsonNode specific = json.path("format-specific").path("data");
         return new ImageInfo(json.path("format").asText(""), json.path("virtual-size").asLong(),
                 json.path("actual-size").asLong(), nonEmpty(backing), nonEmpty(backingFormat),
-                json.path("dirty-flag").asBoolean(false), specific.path("corrupt").asBoolean(false));
+                json.path("dirty-flag").asBoolean(false), specific.path("corrupt").asBoolean(false),
+                nonEmpty(specific.path("data-file").asText("")));
     }
 
     /**
