@@ -45,8 +45,10 @@ public final class SnapshotService {
 
     public Operation create(String instance, SnapshotRequest request) {
         var row = placed(instance);
+        var agent = hosts.client(row.host());
+        var existing = agent.snapshots(instance).stream().map(Snapshot::name).collect(java.util.stream.Collectors.toSet());
         var name = request.name() == null || request.name().isBlank()
-                ? LocalDateTime.now().format(AUTO_NAME) : Names.check("name", request.name());
+                ? autoName(existing) : Names.check("name", request.name());
         if (!DISK_READY.contains(row.state())) {
             throw conflict(row, "snapshot");
         }
@@ -54,8 +56,7 @@ public final class SnapshotService {
             throw new ApiError.Conflict("a stateful snapshot saves the memory of a running instance; '" + instance
                     + "' is " + row.state().name().toLowerCase());
         }
-        var agent = hosts.client(row.host());
-        if (agent.snapshots(instance).stream().anyMatch(s -> s.name().equals(name))) {
+        if (existing.contains(name)) {
             throw new ApiError.Conflict("snapshot '" + name + "' of '" + instance + "' already exists");
         }
         return operations.start("snapshot", instance, progress -> {
@@ -147,6 +148,16 @@ public final class SnapshotService {
             images.registerPublished(alias, image, row.host(), "published from " + from);
             return Map.of("image", alias, "fingerprint", image.fingerprint(), "from", from);
         });
+    }
+
+    /** snap-YYYYMMDD-HHMMSS, with -2, -3 ... when several are taken within a second. */
+    private static String autoName(Set<String> existing) {
+        var base = LocalDateTime.now().format(AUTO_NAME);
+        var name = base;
+        for (int i = 2; existing.contains(name); i++) {
+            name = base + "-" + i;
+        }
+        return name;
     }
 
     private InstanceRow placed(String instance) {
