@@ -149,6 +149,51 @@ class SnapshotIT {
     }
 
     @Test
+    void killingTheAllInOneDuringARestoreLeavesAUsableVm() throws Exception {
+        write("/root/f", "A");
+        assertThat(virga.cli("snapshot", "create", "vm", "m", "--stateful").exit()).isZero();
+        write("/root/f", "B");
+        virga.client().restoreSnapshot("vm", "m", true);
+        Thread.sleep(400);
+        virga.kill9();
+        virga.start();
+        var again = virga.client();
+        await().atMost(Duration.ofSeconds(20)).until(() -> !again.instance("vm").state().transitional());
+        if (again.instance("vm").state() != InstanceState.RUNNING) {
+            start();
+        }
+        assertThat(read("/root/f")).isIn("A", "B");
+        assertChainIsSound();
+        // and the snapshot still restores
+        var r = again.await(again.restoreSnapshot("vm", "m", true), o -> { });
+        assertThat(r.status()).as(r.error()).isEqualTo(OperationStatus.SUCCESS);
+        assertThat(read("/root/f")).isEqualTo("A");
+    }
+
+    @Test
+    void killingQemuDuringALiveMergeLeavesASoundChainAndTheDeleteFinishes() throws Exception {
+        assertThat(virga.cli("snapshot", "create", "vm", "s1").exit()).isZero();
+        // a layer with real data, so the merge has something to copy
+        write("/root/big", "x");
+        var fill = virga.cli("exec", "vm", "--", "sh", "-c", "dd if=/dev/urandom of=/root/big bs=1M count=48 && sync");
+        assertThat(fill.exit()).as(fill.toString()).isZero();
+        var sum = virga.cli("exec", "vm", "--", "md5sum", "/root/big").out();
+        assertThat(virga.cli("snapshot", "create", "vm", "s2").exit()).isZero();
+        virga.client().deleteSnapshot("vm", "s2");
+        Thread.sleep(150);
+        virga.qemus().forEach(ProcessHandle::destroyForcibly);
+        var client = virga.client();
+        await().atMost(Duration.ofSeconds(20)).until(() -> client.operations().stream().allMatch(o -> o.status().done()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !client.instance("vm").state().transitional()
+                && client.instance("vm").state() != InstanceState.RUNNING);
+        assertChainIsSound();
+        start();
+        assertThat(client.snapshots("vm")).extracting(s -> s.name()).containsExactly("s1");
+        assertThat(virga.cli("exec", "vm", "--", "md5sum", "/root/big").out()).isEqualTo(sum);
+        assertThat(layers()).hasSize(2);
+    }
+
+    @Test
     void badRequestsAreRefusedClearly() throws Exception {
         var client = virga.client();
         assertThat(virga.cli("snapshot", "create", "vm", "s").exit()).isZero();

@@ -93,6 +93,8 @@ final class Snapshots {
         }
         try {
             switchLayer(vm.qmp(), newFile);
+            // the frozen layer's cached metadata goes to disk now, so a QEMU killed later cannot lose it
+            BlockNodes.flush(vm.qmp());
         } finally {
             if (frozen) {
                 thaw(vm);
@@ -232,7 +234,8 @@ final class Snapshots {
                 top = dir.resolve(chain.active());
             }
             taken = top.equals(newPath);
-            if ("paused".equals(safeStatus(running)) && !p.state().isEmpty()) {
+            var status = safeStatus(running);
+            if (!p.state().isEmpty() && (status.equals("paused") || status.equals("postmigrate"))) {
                 running.qmp().cont();
             }
         } else {

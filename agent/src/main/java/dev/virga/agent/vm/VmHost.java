@@ -130,6 +130,8 @@ public final class VmHost implements AutoCloseable {
             if (entry.running() != null) {
                 throw AgentError.conflict("vm '" + name + "' is already running");
             }
+            // a snapshot change cut short (e.g. QEMU died mid-merge) is finished before QEMU opens the chain
+            snapshots.recover(entry);
             launcher.start(entry, accelerator.get());
             return entry.status();
         }
@@ -256,9 +258,14 @@ public final class VmHost implements AutoCloseable {
             } catch (AgentError e) {
                 throw e;
             } catch (RuntimeException e) {
-                // the pending record lets this finish at the next try or agent start
-                throw AgentError.failed("deleting snapshot " + snapshot + " of " + name + " failed half-way ("
-                        + e.getMessage() + "); delete it again to finish", e);
+                try {
+                    snapshots.recover(entry);
+                } catch (RuntimeException again) {
+                    LOG.warn("vm {}: finishing the delete of snapshot {} failed too: {}", name, snapshot,
+                            again.getMessage());
+                }
+                throw AgentError.failed("deleting snapshot " + snapshot + " of " + name + " was interrupted ("
+                        + e.getMessage() + "); it is finished now, or when the VM next starts", e);
             }
         }
     }

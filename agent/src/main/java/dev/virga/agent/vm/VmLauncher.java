@@ -167,6 +167,17 @@ final class VmLauncher {
                 entry.adopted(vm);
                 LOG.info("vm {}: adopted QEMU pid {} ({})", name, qemu.get().pid(), status);
             }
+            case "postmigrate", "finish-migrate" -> {
+                // an agent died while saving a stateful snapshot: the guest was paused for it, let it run again
+                entry.adopted(vm);
+                LOG.warn("vm {}: adopted QEMU pid {} left in {} by a snapshot; resuming it", name, qemu.get().pid(),
+                        status);
+                try {
+                    qmp.cont();
+                } catch (QmpException e) {
+                    LOG.warn("vm {}: could not resume: {}", name, e.getMessage());
+                }
+            }
             case "shutdown" -> {
                 entry.adopted(vm);
                 vm.kill();
