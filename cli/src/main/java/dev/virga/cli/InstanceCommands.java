@@ -96,6 +96,8 @@ final class InstanceCommands {
             if (g.agentReady()) {
                 System.out.println("Guest OS:    " + g.os() + " (kernel " + g.kernel() + ")");
                 System.out.println("Hostname:    " + g.hostname());
+                System.out.println("Guest clock: " + (g.clockOffsetMillis() >= 0 ? "+" : "") + g.clockOffsetMillis()
+                        + " ms from the host's (when the guest agent became ready)");
             }
         }
     }

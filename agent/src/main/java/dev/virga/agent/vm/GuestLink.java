@@ -50,8 +50,16 @@ final class GuestLink implements AutoCloseable {
             } catch (GuestAgentException e) {
                 hostname = "";
             }
+            long offset;
+            try {
+                long before = System.currentTimeMillis();
+                long guest = ga.time().toEpochMilli();
+                offset = guest - (before + System.currentTimeMillis()) / 2;
+            } catch (GuestAgentException e) {
+                offset = 0;
+            }
             return new GuestDetails(true, info.version(), os.prettyName().isEmpty() ? os.name() : os.prettyName(),
-                    os.kernelRelease(), hostname);
+                    os.kernelRelease(), hostname, offset);
         });
     }
 

@@ -126,8 +126,12 @@ final class RunningVm {
                     qmp.cont();
                 }
                 stopRequested = true;
+                if (viaGuestAgent() && awaitEnd(timeout.dividedBy(2))) {
+                    return;
+                }
+                // no agent, or it did not get the guest down in time: the ACPI power button
                 qmp.systemPowerdown();
-                if (awaitEnd(timeout)) {
+                if (awaitEnd(timeout.dividedBy(2))) {
                     return;
                 }
                 LOG.info("vm {}: guest did not power off within {} s; powering off", name, timeout.toSeconds());
@@ -136,6 +140,20 @@ final class RunningVm {
             }
         }
         kill();
+    }
+
+    /** Like Proxmox with its agent enabled: {@code guest-shutdown} when the guest agent answers. */
+    private boolean viaGuestAgent() {
+        try {
+            guest.call(ga -> {
+                ga.shutdown("powerdown");
+                return null;
+            });
+            return true;
+        } catch (RuntimeException e) {
+            LOG.info("vm {}: guest agent did not take the shutdown ({}); using ACPI", name, e.getMessage());
+            return false;
+        }
     }
 
     /** Ends QEMU now: QMP quit, then SIGKILL if it does not go. */
