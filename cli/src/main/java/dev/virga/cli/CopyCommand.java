@@ -23,9 +23,9 @@ final class CopyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var slash = source.indexOf('/');
-        var vm = slash < 0 ? source : source.substring(0, slash);
-        var snapshot = slash < 0 ? "" : source.substring(slash + 1);
+        var ref = SnapshotRef.parse(source);
+        var vm = ref.vm();
+        var snapshot = ref.snapshot();
         var client = api.client();
         var done = ApiOptions.await(client, client.copy(vm, new CopyRequest(name, snapshot, stateless)),
                 "copy " + source + " to " + name);

@@ -21,9 +21,9 @@ final class PublishCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var slash = source.indexOf('/');
-        var vm = slash < 0 ? source : source.substring(0, slash);
-        var snapshot = slash < 0 ? "" : source.substring(slash + 1);
+        var ref = SnapshotRef.parse(source);
+        var vm = ref.vm();
+        var snapshot = ref.snapshot();
         var client = api.client();
         var done = ApiOptions.await(client, client.publish(vm, new PublishRequest(snapshot, alias)),
                 "publish " + source);
