@@ -5,7 +5,7 @@ import java.util.regex.Pattern;
 
 /** Byte sizes as people write them: {@code 256M}, {@code 1G}, {@code 512MiB}, {@code 2GB}, {@code 1048576}. */
 public final class Sizes {
-    private static final Pattern SIZE = Pattern.compile("(\\d+)(?:\\s*([kmgt])(?:i?b)?|\\s*b)?");
+    private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)(?:\\s*([kmgt])(?:i?b)?|\\s*b)?");
     public static final long KIB = 1024;
     public static final long MIB = 1024 * KIB;
     public static final long GIB = 1024 * MIB;
@@ -23,22 +23,21 @@ public final class Sizes {
         if (!m.matches()) {
             throw new IllegalArgumentException("'" + text + "' is not a size (examples: 256M, 1G, 512MiB)");
         }
-        long number;
-        try {
-            number = Long.parseLong(m.group(1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + text + "' is too large");
-        }
         long unit = m.group(2) == null ? 1 : switch (m.group(2)) {
             case "k" -> KIB;
             case "m" -> MIB;
             case "g" -> GIB;
             default -> 1024 * GIB;
         };
-        if (number > Long.MAX_VALUE / unit) {
+        // what format() prints (1.5GiB) must parse back; fractions of a byte are not sizes
+        var number = new java.math.BigDecimal(m.group(1)).multiply(java.math.BigDecimal.valueOf(unit));
+        if (number.compareTo(java.math.BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
             throw new IllegalArgumentException("'" + text + "' is too large");
         }
-        return number * unit;
+        if (number.stripTrailingZeros().scale() > 0) {
+            throw new IllegalArgumentException("'" + text + "' is not a whole number of bytes");
+        }
+        return number.longValueExact();
     }
 
     /** Short human form: 256MiB, 1.5GiB. */
