@@ -61,7 +61,7 @@ class LaunchSpecTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"lots", "1.5", "-1G", "256X", "G", "12 34"})
+    @ValueSource(strings = {"lots", "1.5Q", "-1G", "256X", "G", "12 34"})
     void garbageMemoryIsABadInputThatQuotesTheText(String text) {
         refused(request(1, text, null), "memory").hasMessageContaining("'" + text + "' is not a size");
     }
