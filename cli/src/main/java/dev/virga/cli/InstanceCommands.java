@@ -133,7 +133,8 @@ final class InstanceCommands {
     }
 
     @Command(name = "stop", mixinStandardHelpOptions = true,
-            description = "Stop a VM: ACPI power button, then power off after --timeout.")
+            description = "Stop a VM: ask the guest (guest agent shutdown, then the ACPI button), power off after "
+                    + "--timeout.")
     static final class Stop extends StateVerb {
         @Option(names = "--force", description = "power off at once") boolean force;
         @Option(names = "--timeout", description = "seconds to wait for the guest (default 30)") int timeout;
