@@ -65,15 +65,20 @@ record Home(Path dir) {
     }
 
     void writeUp(UpInfo info) {
+        writeUp(info, "up.json");
+    }
+
+    /** Writes where a process serves the API, for the CLI (up.json) or for scripts (server.json). */
+    void writeUp(UpInfo info, String fileName) {
         try {
             Files.createDirectories(dir);
-            var tmp = dir.resolve("up.json.tmp");
+            var tmp = dir.resolve(fileName + ".tmp");
             Files.write(tmp, Json.mapper().writeValueAsBytes(info));
-            Files.move(tmp, upFile(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, dir.resolve(fileName), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         } catch (IOException e) {
-            throw new CliError("cannot write " + upFile() + ": " + e.getMessage());
+            throw new CliError("cannot write " + dir.resolve(fileName) + ": " + e.getMessage());
         }
     }
 

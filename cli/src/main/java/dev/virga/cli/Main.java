@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "virga", mixinStandardHelpOptions = true, version = "virga 0.1.0",
         description = "A self-hosted cloud for virtual machines (real QEMU guests).",
         subcommands = {
-                UpCommand.class, DownCommand.class, DemoCommand.class,
+                UpCommand.class, DownCommand.class, DemoCommand.class, ServerCommand.class, AgentCommand.class,
                 InstanceCommands.Launch.class, InstanceCommands.ListInstances.class, InstanceCommands.Info.class,
                 InstanceCommands.Start.class, InstanceCommands.Stop.class, InstanceCommands.Restart.class,
                 InstanceCommands.Pause.class, InstanceCommands.Resume.class, InstanceCommands.Delete.class,

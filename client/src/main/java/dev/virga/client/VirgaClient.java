@@ -213,6 +213,19 @@ public final class VirgaClient {
         return http.get("/1.0/hosts", new TypeReference<>() { });
     }
 
+    /** A one-use token for a new host to join with. */
+    public dev.virga.api.JoinToken addJoinToken(java.time.Duration ttl) {
+        return http.send("POST", "/1.0/hosts/tokens?ttl=" + ttl.toSeconds(), null, dev.virga.api.JoinToken.class);
+    }
+
+    public dev.virga.api.Membership join(dev.virga.api.JoinRequest request) {
+        return http.send("POST", "/1.0/hosts/join", request, dev.virga.api.Membership.class);
+    }
+
+    public void rejoin(String name, dev.virga.api.JoinRequest request) {
+        http.send("POST", "/1.0/hosts/" + enc(name) + "/rejoin", request, Void.class);
+    }
+
     public List<Event> events(long after) {
         return http.get("/1.0/events?after=" + after, new TypeReference<>() { });
     }

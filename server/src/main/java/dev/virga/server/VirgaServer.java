@@ -58,6 +58,19 @@ public final class VirgaServer implements AutoCloseable {
         app.get("/1.0", ctx -> ctx.json(new ServerInfo("virga", VERSION, "1.0", hosts.names().size(),
                 instances.list().size())));
         app.get("/1.0/hosts", ctx -> ctx.json(hosts.list()));
+        var join = new dev.virga.server.host.HostJoin(jdbi, hosts);
+        app.post("/1.0/hosts/tokens", ctx -> ctx.status(201).json(join.issue(java.time.Duration.ofSeconds(
+                dev.virga.server.http.Bodies.intQuery(ctx, "ttl", 3600)))));
+        app.post("/1.0/hosts/join", ctx -> {
+            var m = join.join(dev.virga.server.http.Bodies.read(ctx, dev.virga.api.JoinRequest.class), url().toString());
+            reconciler.runOnce();
+            ctx.status(201).json(m);
+        });
+        app.post("/1.0/hosts/{name}/rejoin", ctx -> {
+            join.rejoin(ctx.pathParam("name"), dev.virga.server.http.Bodies.read(ctx, dev.virga.api.JoinRequest.class));
+            reconciler.runOnce();
+            ctx.status(204);
+        });
         app.get("/1.0/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));
         InstanceRoutes.install(app, instances,
                 new dev.virga.server.instance.SnapshotService(instances, images, hosts, operations, events));

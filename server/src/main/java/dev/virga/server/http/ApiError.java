@@ -4,7 +4,7 @@ import java.util.Map;
 
 /** Every error a request can end with; {@link ErrorMapping} turns it into the one JSON error shape. */
 public abstract sealed class ApiError extends RuntimeException
-        permits ApiError.BadInput, ApiError.NotFound, ApiError.Conflict, ApiError.Unavailable {
+        permits ApiError.BadInput, ApiError.NotFound, ApiError.Conflict, ApiError.Unavailable, ApiError.Forbidden {
     private final transient Map<String, Object> details;
 
     ApiError(String message, Map<String, Object> details) {
@@ -55,6 +55,18 @@ public abstract sealed class ApiError extends RuntimeException
         @Override
         public int status() {
             return 409;
+        }
+    }
+
+    /** 403: a credential (join token, host secret) that is unknown, used or expired. */
+    public static final class Forbidden extends ApiError {
+        public Forbidden(String message) {
+            super(message, Map.of());
+        }
+
+        @Override
+        public int status() {
+            return 403;
         }
     }
 
