@@ -71,11 +71,26 @@ class ClusterJoinIT {
 
         // a VM on a joined host, through the public API
         SharedImage.linkInto(dir.resolve("h1"));
-        assertThat(cli(url, "image", "build", "tiny").exit()).isZero();
+        SharedImage.linkInto(dir.resolve("h2"));
+        var build = cli(url, "image", "build", "tiny");
+        assertThat(build.exit()).as(build.toString()).isZero();
         var launch = client.await(client.launch(new LaunchRequest("vm1", "tiny", 1, "128M", "")), o -> { });
         assertThat(launch.status()).as(launch.error()).isEqualTo(OperationStatus.SUCCESS);
         assertThat(client.instance("vm1").host()).isEqualTo("h1");
+        assertThat(String.valueOf(launch.result().get("placement"))).startsWith("h1: score").contains("h2: score");
         assertThat(cli(url, "exec", "vm1", "--", "hostname").out()).isEqualTo("vm1\n");
+
+        // the default weight spreads: two equal hosts take turns
+        var ops = List.of("vm2", "vm3", "vm4").stream()
+                .map(n -> client.launch(new LaunchRequest(n, "tiny", 1, "128M", ""))).toList();
+        for (var op : ops) {
+            var done = client.await(op, o -> { });
+            assertThat(done.status()).as(done.error()).isEqualTo(OperationStatus.SUCCESS);
+        }
+        assertThat(client.instances()).extracting(i -> i.host()).containsExactlyInAnyOrder("h1", "h1", "h2", "h2");
+        for (var n : List.of("vm2", "vm3", "vm4")) {
+            assertThat(client.await(client.delete(n, true), o -> { }).status()).isEqualTo(OperationStatus.SUCCESS);
+        }
 
         // kill -9 the agent: its host goes offline, its VM keeps running; restarted, it rejoins by its secret
         h1.destroyForcibly();

@@ -212,7 +212,7 @@ class ServerHealingTest {
                 assertThat(client.hosts().getFirst().state()).isEqualTo("offline"));
         var launch = plane.ended(client.launch(new LaunchRequest("vm2", "tiny", null, null, null)));
         assertThat(launch.status()).isEqualTo(OperationStatus.FAILURE);
-        assertThat(launch.error()).isEqualTo("host 'local' is offline");
+        assertThat(launch.error()).isEqualTo("no host can take 'vm2': local: offline");
         assertThat(client.instances()).extracting(i -> i.name()).containsExactly("vm1");
     }
 }

@@ -86,19 +86,6 @@ public final class Hosts {
                 .map(MAPPER).findOne());
     }
 
-    /**
-     * Where a new instance of an image goes. Today images live on the host that made them, so that host,
-     * if it is online.
-     */
-    public String place(String imageHost) {
-        var host = find(imageHost).orElseThrow(() -> new ApiError.Unavailable(
-                "the host '" + imageHost + "' that holds the image is not known"));
-        if (!ONLINE.equals(host.state())) {
-            throw new ApiError.Unavailable("host '" + imageHost + "' is offline");
-        }
-        return host.name();
-    }
-
     private static final RowMapper<Host> MAPPER = (rs, ctx) -> new Host(rs.getString("name"), rs.getString("url"),
             rs.getString("state"), rs.getInt("cpus"), rs.getLong("memory_bytes"), rs.getString("arch"),
             rs.getString("accelerator"), rs.getString("accelerator_reason"), rs.getString("qemu_version"),

@@ -37,7 +37,10 @@ public final class ImageCatalog {
     public record Located(Image image, String host) {
     }
 
+    private final dev.virga.server.scheduler.Placement placement;
+
     public ImageCatalog(Jdbi jdbi, Hosts hosts, Operations operations, EventBus events, Path spool) {
+        this.placement = new dev.virga.server.scheduler.Placement(jdbi, hosts);
         this.jdbi = jdbi;
         this.hosts = hosts;
         this.operations = operations;
@@ -63,14 +66,34 @@ public final class ImageCatalog {
         if (recipe == null || !RECIPES.contains(recipe)) {
             throw new ApiError.BadInput("recipe", "'" + recipe + "' is not a known recipe (known: " + RECIPES + ")");
         }
-        var host = hosts.names().stream().sorted().findFirst()
-                .orElseThrow(() -> new ApiError.Unavailable("no host to build the image on"));
+        var targets = hosts.list().stream().filter(h -> Hosts.ONLINE.equals(h.state())).map(h -> h.name()).sorted()
+                .toList();
+        if (targets.isEmpty()) {
+            throw new ApiError.Unavailable("no online host to build the image on");
+        }
         return operations.start("image-build", "image/" + recipe, progress -> {
-            progress.update("building " + recipe + " on " + host);
-            var built = hosts.client(host).buildImage(recipe);
-            save(recipe, built, host, "built:" + recipe);
-            events.publish("image-built", recipe, "image " + recipe + " is " + built.fingerprint().substring(0, 12));
-            return Map.of("fingerprint", built.fingerprint(), "host", host);
+            // every host builds it: the same Debian packages give the same fingerprint, so any host can run it
+            HostImage first = null;
+            var built = new java.util.ArrayList<String>();
+            for (var host : targets) {
+                progress.update("building " + recipe + " on " + host);
+                var image = hosts.client(host).buildImage(recipe);
+                if (first == null) {
+                    first = image;
+                    save(recipe, image, host, "built:" + recipe);
+                }
+                if (image.fingerprint().equals(first.fingerprint())) {
+                    placement.holds(image.fingerprint(), host);
+                    built.add(host);
+                } else {
+                    events.publish("image-differs", recipe, "host " + host + " built " + recipe + " as "
+                            + image.fingerprint().substring(0, 12) + ", not " + first.fingerprint().substring(0, 12)
+                            + " (other package versions); it will not run instances of it");
+                }
+            }
+            events.publish("image-built", recipe, "image " + recipe + " is " + first.fingerprint().substring(0, 12)
+                    + " on " + String.join(", ", built));
+            return Map.of("fingerprint", first.fingerprint(), "hosts", built);
         });
     }
 
@@ -186,6 +209,7 @@ public final class ImageCatalog {
     }
 
     private void save(String name, HostImage image, String host, String source) {
+        placement.holds(image.fingerprint(), host);
         jdbi.useTransaction(h -> {
             h.createUpdate("DELETE FROM images WHERE name = :n").bind("n", name).execute();
             h.createUpdate("INSERT INTO images (name, fingerprint, format, virtual_size, file_size, os, source, "

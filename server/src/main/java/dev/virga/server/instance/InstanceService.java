@@ -33,10 +33,12 @@ public final class InstanceService {
     private final Hosts hosts;
     private final Operations operations;
     private final EventBus events;
+    private final dev.virga.server.scheduler.Placement placement;
 
     public InstanceService(org.jdbi.v3.core.Jdbi jdbi, ImageCatalog images, Hosts hosts, Operations operations,
                            EventBus events) {
         this.store = new InstanceStore(jdbi);
+        this.placement = new dev.virga.server.scheduler.Placement(jdbi, hosts);
         this.images = images;
         this.hosts = hosts;
         this.operations = operations;
@@ -82,9 +84,12 @@ public final class InstanceService {
 
     private Map<String, Object> runLaunch(LaunchSpec spec, ImageCatalog.Located image, long disk, long receivedNanos,
                                           Operations.Progress progress) {
-        var host = hosts.place(image.host());
-        store.host(spec.name(), host);
+        var decision = placement.assign(spec.name(), new dev.virga.server.scheduler.Scheduler.Demand(spec.cpus(),
+                spec.memoryBytes(), image.image().fingerprint()));
+        var host = decision.host().orElseThrow();
         store.state(spec.name(), InstanceState.CREATING, "");
+        events.publish("instance-placed", spec.name(), "placed on " + host + " (" + decision.explain() + ")",
+                Map.of("host", host));
         progress.update("making the disk and starting QEMU on " + host);
         var status = hosts.client(host).create(VmSpec.fromImage(spec.name(), image.image().fingerprint(), spec.cpus(),
                 spec.memoryBytes(), disk));
@@ -99,6 +104,7 @@ public final class InstanceService {
         result.put("qemuStartedMillis", status.startMillis());
         result.put("guestReadyMillis", status.readyMillis());
         result.put("accelerator", status.accelerator());
+        result.put("placement", decision.explain());
         return result;
     }
 
