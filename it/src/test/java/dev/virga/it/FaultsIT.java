@@ -36,15 +36,29 @@ class FaultsIT {
     @Test
     void qemuThatCannotStartFailsTheLaunchWithQemusOwnWordsAndLeavesNothing() throws Exception {
         var client = virga.client();
-        // passes validation, but no host here can back 2 TiB of guest RAM: QEMU itself refuses
+        // damage on the host the control plane cannot know about: the image's kernel is gone
+        var fingerprint = client.image("tiny").fingerprint();
+        Files.delete(home.resolve("images").resolve(fingerprint).resolve("vmlinux"));
+        var op = client.await(client.launch(new LaunchRequest("broken", "tiny", 1, "128M", null)), o -> { });
+        assertThat(op.status()).isEqualTo(OperationStatus.FAILURE);
+        assertThat(op.error()).contains("QEMU failed to start").contains("could not open kernel file");
+        assertThat(client.instances()).isEmpty();
+        assertThat(home.resolve("instances/broken")).doesNotExist();
+        assertThat(AgentPaths.of(home).runDir("broken")).doesNotExist();
+        assertThat(virga.qemus()).isEmpty();
+        assertThat(virga.cli("events").out()).contains("instance-launch-failed  broken");
+    }
+
+    @Test
+    void anImpossibleMemorySizeIsRefusedByTheSchedulerWithItsReason() throws Exception {
+        var client = virga.client();
         var op = client.await(client.launch(new LaunchRequest("huge", "tiny", 1, "2048G", null)), o -> { });
         assertThat(op.status()).isEqualTo(OperationStatus.FAILURE);
-        assertThat(op.error()).contains("QEMU failed to start").contains("cannot set up guest memory");
+        assertThat(op.error()).startsWith("no host can take 'huge': local: not enough memory")
+                .contains("2097152 MiB more asked");
         assertThat(client.instances()).isEmpty();
         assertThat(home.resolve("instances/huge")).doesNotExist();
-        assertThat(AgentPaths.of(home).runDir("huge")).doesNotExist();
         assertThat(virga.qemus()).isEmpty();
-        assertThat(virga.cli("events").out()).contains("instance-launch-failed  huge");
     }
 
     @Test
