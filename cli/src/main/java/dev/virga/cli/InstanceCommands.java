@@ -27,11 +27,28 @@ final class InstanceCommands {
         @Option(names = "--disk", description = "disk size, e.g. 2G (default: the image's size; can only grow)")
         String disk;
         @Option(names = "--no-wait", description = "return once the launch is accepted") boolean noWait;
+        @Option(names = "--target", description = "place it on this host (still checked unless --force)")
+        String target;
+        @Option(names = "--force", description = "with --target: skip the capacity checks") boolean force;
+        @Option(names = "--dry-run", description = "show where it would go and why; make nothing") boolean dryRun;
 
         @Override
         public Integer call() {
             var client = api.client();
-            var op = client.launch(new LaunchRequest(name, image, cpus, memory, disk));
+            var request = new LaunchRequest(name, image, cpus, memory, disk, target == null ? "" : target, force);
+            if (dryRun) {
+                var preview = client.dryRun(request);
+                var t = new Table("HOST", "VERDICT");
+                for (var v : preview.hosts()) {
+                    t.row(v.host(), v.fits() ? String.format(java.util.Locale.ROOT, "fits, score %.3f", v.score())
+                            + (v.reason().isEmpty() ? "" : " (" + v.reason() + ")") : "rejected: " + v.reason());
+                }
+                t.print(System.out);
+                System.out.println(preview.host().isEmpty() ? "no host can take " + name
+                        : name + " would go to " + preview.host());
+                return preview.host().isEmpty() ? 1 : 0;
+            }
+            var op = client.launch(request);
             if (noWait) {
                 System.out.println("launching " + name + ": operation " + op.id());
                 return 0;

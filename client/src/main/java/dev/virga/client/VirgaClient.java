@@ -64,6 +64,11 @@ public final class VirgaClient {
         return operationAt(http.sendForLocation("POST", "/1.0/instances", request));
     }
 
+    /** Where a launch would go and why; nothing is made. */
+    public dev.virga.api.PlacementPreview dryRun(LaunchRequest request) {
+        return http.send("POST", "/1.0/instances?dry-run=true", request, dev.virga.api.PlacementPreview.class);
+    }
+
     public Operation changeState(String name, StateChange change) {
         return operationAt(http.sendForLocation("PUT", "/1.0/instances/" + enc(name) + "/state", change));
     }

@@ -92,6 +92,23 @@ class ClusterJoinIT {
             assertThat(client.await(client.delete(n, true), o -> { }).status()).isEqualTo(OperationStatus.SUCCESS);
         }
 
+        // explainable placement: a dry run makes nothing; --target places explicitly
+        var dry = cli(url, "launch", "tiny", "probe", "--memory", "128M", "--dry-run");
+        assertThat(dry.exit()).as(dry.toString()).isZero();
+        assertThat(dry.out()).containsPattern("h1\\s+fits, score").containsPattern("h2\\s+fits, score")
+                .contains("probe would go to h2");
+        var huge = cli(url, "launch", "tiny", "probe", "--memory", "4096G", "--dry-run");
+        assertThat(huge.exit()).isEqualTo(1);
+        assertThat(huge.out()).contains("rejected: not enough memory").contains("no host can take probe");
+        assertThat(client.instances()).extracting(i -> i.name()).containsExactly("vm1");
+        var targeted = cli(url, "launch", "tiny", "pinned", "--memory", "128M", "--target", "h1");
+        assertThat(targeted.exit()).as(targeted.toString()).isZero();
+        assertThat(client.instance("pinned").host()).isEqualTo("h1");
+        var nowhere = cli(url, "launch", "tiny", "lost", "--target", "nope");
+        assertThat(nowhere.exit()).isEqualTo(1);
+        assertThat(nowhere.err()).contains("host 'nope' not found");
+        assertThat(client.await(client.delete("pinned", true), o -> { }).status()).isEqualTo(OperationStatus.SUCCESS);
+
         // kill -9 the agent: its host goes offline, its VM keeps running; restarted, it rejoins by its secret
         h1.destroyForcibly();
         h1.waitFor(10, TimeUnit.SECONDS);

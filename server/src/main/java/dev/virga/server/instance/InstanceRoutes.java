@@ -18,7 +18,12 @@ public final class InstanceRoutes {
         app.get("/1.0/instances", ctx -> ctx.json(instances.list()));
         app.post("/1.0/instances", ctx -> {
             long received = System.nanoTime();
-            accepted(ctx, instances.launch(Bodies.read(ctx, LaunchRequest.class), received).id());
+            var request = Bodies.read(ctx, LaunchRequest.class);
+            if ("true".equals(ctx.queryParam("dry-run"))) {
+                ctx.json(instances.dryRun(request));
+                return;
+            }
+            accepted(ctx, instances.launch(request, received).id());
         });
         app.get("/1.0/instances/{name}", ctx -> ctx.json(instances.get(ctx.pathParam("name"))));
         app.put("/1.0/instances/{name}/state", ctx -> accepted(ctx,

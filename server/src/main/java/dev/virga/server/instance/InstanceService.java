@@ -65,11 +65,14 @@ public final class InstanceService {
         if (store.find(spec.name()).isPresent()) {
             throw new ApiError.Conflict("instance '" + spec.name() + "' already exists");
         }
+        if (!target(request).isEmpty() && hosts.find(target(request)).isEmpty()) {
+            throw new ApiError.NotFound("host", target(request));
+        }
         store.insert(spec, image.image().fingerprint(), disk);
         try {
             return operations.start("launch", spec.name(), progress -> {
                 try {
-                    return runLaunch(spec, image, disk, receivedNanos, progress);
+                    return runLaunch(spec, image, disk, receivedNanos, target(request), request.force(), progress);
                 } catch (RuntimeException e) {
                     store.delete(spec.name());
                     events.publish("instance-launch-failed", spec.name(), e.getMessage());
@@ -83,9 +86,9 @@ public final class InstanceService {
     }
 
     private Map<String, Object> runLaunch(LaunchSpec spec, ImageCatalog.Located image, long disk, long receivedNanos,
-                                          Operations.Progress progress) {
+                                          String target, boolean force, Operations.Progress progress) {
         var decision = placement.assign(spec.name(), new dev.virga.server.scheduler.Scheduler.Demand(spec.cpus(),
-                spec.memoryBytes(), image.image().fingerprint()));
+                spec.memoryBytes(), image.image().fingerprint()), target, force);
         var host = decision.host().orElseThrow();
         store.state(spec.name(), InstanceState.CREATING, "");
         events.publish("instance-placed", spec.name(), "placed on " + host + " (" + decision.explain() + ")",
@@ -184,6 +187,21 @@ public final class InstanceService {
         result.put("launchMillis", millis);
         result.put("guestReadyMillis", status.readyMillis());
         return result;
+    }
+
+    /** Where the launch would go and why, validating it fully but making nothing. */
+    public dev.virga.api.PlacementPreview dryRun(LaunchRequest request) {
+        var spec = LaunchSpec.of(request);
+        var image = images.find(spec.image()).orElseThrow(() -> new ApiError.NotFound("image", spec.image()));
+        var decision = placement.preview(new dev.virga.server.scheduler.Scheduler.Demand(spec.cpus(),
+                spec.memoryBytes(), image.image().fingerprint()), target(request), request.force());
+        return new dev.virga.api.PlacementPreview(decision.host().orElse(""), decision.candidates().stream()
+                .map(c -> new dev.virga.api.PlacementPreview.Verdict(c.host(), c.fits(), c.score(), c.reason()))
+                .toList());
+    }
+
+    private static String target(LaunchRequest request) {
+        return request.target() == null ? "" : request.target();
     }
 
     /** start, stop, restart, pause, resume. */

@@ -25,13 +25,22 @@ public final class Placement {
     }
 
     /** Assigns {@code instance} to the best host, or fails with every host's reason. */
-    public synchronized Scheduler.Decision assign(String instance, Scheduler.Demand demand) {
-        var decision = Scheduler.place(demand, snapshot(demand.fingerprint()));
+    public synchronized Scheduler.Decision assign(String instance, Scheduler.Demand demand, String target,
+                                                  boolean force) {
+        var decision = preview(demand, target, force);
         var host = decision.host().orElseThrow(() -> new ApiError.Conflict("no host can take '" + instance + "': "
                 + decision.explain(), Map.of("hosts", decision.explain())));
         jdbi.useHandle(h -> h.createUpdate("UPDATE instances SET host = :h, updated_at = :now WHERE name = :n")
                 .bind("h", host).bind("now", System.currentTimeMillis()).bind("n", instance).execute());
         return decision;
+    }
+
+    /** Where it would go now, without assigning anything. */
+    public Scheduler.Decision preview(Scheduler.Demand demand, String target, boolean force) {
+        if (!target.isEmpty() && hosts.find(target).isEmpty()) {
+            throw new ApiError.NotFound("host", target);
+        }
+        return Scheduler.place(demand, snapshot(demand.fingerprint()), target, force);
     }
 
     /** Records that {@code host} holds the image {@code fingerprint}. */

@@ -47,9 +47,25 @@ public final class Scheduler {
     }
 
     public static Decision place(Demand demand, List<HostState> hosts) {
+        return place(demand, hosts, "", false);
+    }
+
+    /**
+     * @param target only this host may take it (empty: any)
+     * @param force  with a target: its capacity is not checked (it must still be online and hold the image)
+     */
+    public static Decision place(Demand demand, List<HostState> hosts, String target, boolean force) {
         var candidates = new ArrayList<Candidate>();
         for (var h : hosts.stream().sorted(Comparator.comparing(HostState::name)).toList()) {
-            candidates.add(judge(demand, h));
+            if (!target.isEmpty() && !h.name().equals(target)) {
+                candidates.add(new Candidate(h.name(), false, "not the target " + target, 0));
+            } else if (!target.isEmpty() && force && h.online() && h.hasImage()) {
+                var verdict = judge(demand, h);
+                candidates.add(verdict.fits() ? verdict : new Candidate(h.name(), true, "forced past: "
+                        + verdict.reason(), 0));
+            } else {
+                candidates.add(judge(demand, h));
+            }
         }
         var best = candidates.stream().filter(Candidate::fits)
                 .max(Comparator.comparingDouble(Candidate::score).thenComparing(Candidate::host, Comparator.reverseOrder()))

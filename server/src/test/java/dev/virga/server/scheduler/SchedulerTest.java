@@ -48,4 +48,17 @@ class SchedulerTest {
         var hosts = List.of(host("b", 16, 0, true, true), host("a", 16, 0, true, true));
         assertThat(Scheduler.place(new Scheduler.Demand(1, GIB, IMAGE), hosts).host()).contains("a");
     }
+
+    @Test
+    void aTargetIsStillCheckedUnlessForced() {
+        var hosts = List.of(host("a", 16, 0, true, true), host("b", 16, 15, true, true));
+        var checked = Scheduler.place(new Scheduler.Demand(1, 4 * GIB, IMAGE), hosts, "b", false);
+        assertThat(checked.host()).isEmpty();
+        assertThat(checked.explain()).startsWith("a: not the target b; b: not enough memory");
+        var forced = Scheduler.place(new Scheduler.Demand(1, 4 * GIB, IMAGE), hosts, "b", true);
+        assertThat(forced.host()).contains("b");
+        assertThat(forced.explain()).contains("b: score 0.000");
+        var offline = List.of(host("b", 16, 0, false, true));
+        assertThat(Scheduler.place(new Scheduler.Demand(1, GIB, IMAGE), offline, "b", true).host()).isEmpty();
+    }
 }
