@@ -42,7 +42,8 @@ public final class VirgaServer implements AutoCloseable {
         var operations = new Operations(jdbi, events);
         operations.failInterrupted();
         this.hosts = new Hosts(jdbi);
-        var images = new ImageCatalog(jdbi, hosts, operations, events, config.dataDir().resolve("spool"));
+        var placement = new dev.virga.server.scheduler.Placement(jdbi, hosts);
+        var images = new ImageCatalog(jdbi, hosts, placement, operations, events, config.dataDir().resolve("spool"));
         this.instances = new InstanceService(jdbi, images, hosts, operations, events);
         this.reconciler = new Reconciler(instances, hosts, operations, events, config.reconcile());
         var metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

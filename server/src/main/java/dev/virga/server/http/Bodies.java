@@ -66,4 +66,10 @@ public final class Bodies {
             throw new ApiError.BadInput(name, "'" + v + "' is not a whole number");
         }
     }
+
+    /** 202 with the operation's address: how every slow request answers. */
+    public static void accepted(Context ctx, String operationId) {
+        var location = "/1.0/operations/" + operationId;
+        ctx.status(202).header("Location", location).json(java.util.Map.of("operation", location));
+    }
 }

@@ -39,13 +39,19 @@ public final class ImageCatalog {
 
     private final dev.virga.server.scheduler.Placement placement;
 
-    public ImageCatalog(Jdbi jdbi, Hosts hosts, Operations operations, EventBus events, Path spool) {
-        this.placement = new dev.virga.server.scheduler.Placement(jdbi, hosts);
+    public ImageCatalog(Jdbi jdbi, Hosts hosts, dev.virga.server.scheduler.Placement placement,
+                        Operations operations, EventBus events, Path spool) {
+        this.placement = placement;
         this.jdbi = jdbi;
         this.hosts = hosts;
         this.operations = operations;
         this.events = events;
         this.spool = spool;
+    }
+
+    /** Where images are held, and where instances of them may go. */
+    public dev.virga.server.scheduler.Placement placement() {
+        return placement;
     }
 
     public List<Image> list() {

@@ -22,7 +22,7 @@ public final class ImageRoutes {
         app.get("/1.0/images", ctx -> ctx.json(catalog.list()));
         app.get("/1.0/images/{name}", ctx -> ctx.json(catalog.get(ctx.pathParam("name")).image()));
         app.get("/1.0/images/{name}/export", ctx -> export(ctx, catalog));
-        app.post("/1.0/images/build", ctx -> accepted(ctx, catalog.build(
+        app.post("/1.0/images/build", ctx -> Bodies.accepted(ctx, catalog.build(
                 Bodies.read(ctx, ImageBuildRequest.class).recipe()).id()));
         app.post("/1.0/images", ctx -> {
             var name = ctx.queryParam("name");
@@ -60,8 +60,4 @@ public final class ImageRoutes {
         }
     }
 
-    static void accepted(Context ctx, String operationId) {
-        var location = "/1.0/operations/" + operationId;
-        ctx.status(202).header("Location", location).json(java.util.Map.of("operation", location));
-    }
 }

@@ -5,9 +5,7 @@ import dev.virga.api.LaunchRequest;
 import dev.virga.api.StateChange;
 import dev.virga.server.http.Bodies;
 import io.javalin.Javalin;
-import io.javalin.http.Context;
 
-import java.util.Map;
 
 /** {@code /1.0/instances}. */
 public final class InstanceRoutes {
@@ -23,12 +21,12 @@ public final class InstanceRoutes {
                 ctx.json(instances.dryRun(request));
                 return;
             }
-            accepted(ctx, instances.launch(request, received).id());
+            Bodies.accepted(ctx, instances.launch(request, received).id());
         });
         app.get("/1.0/instances/{name}", ctx -> ctx.json(instances.get(ctx.pathParam("name"))));
-        app.put("/1.0/instances/{name}/state", ctx -> accepted(ctx,
+        app.put("/1.0/instances/{name}/state", ctx -> Bodies.accepted(ctx,
                 instances.changeState(ctx.pathParam("name"), Bodies.read(ctx, StateChange.class)).id()));
-        app.delete("/1.0/instances/{name}", ctx -> accepted(ctx,
+        app.delete("/1.0/instances/{name}", ctx -> Bodies.accepted(ctx,
                 instances.delete(ctx.pathParam("name"), "true".equals(ctx.queryParam("force"))).id()));
         app.post("/1.0/instances/{name}/exec", ctx -> ctx.json(
                 instances.exec(ctx.pathParam("name"), Bodies.read(ctx, ExecRequest.class))));
@@ -39,23 +37,19 @@ public final class InstanceRoutes {
         app.ws("/1.0/instances/{name}/console", new ConsoleProxy(instances)::configure);
         app.post("/1.0/instances/{name}/copy", ctx -> {
             long received = System.nanoTime();
-            accepted(ctx, instances.copy(ctx.pathParam("name"), Bodies.read(ctx, dev.virga.api.CopyRequest.class),
+            Bodies.accepted(ctx, instances.copy(ctx.pathParam("name"), Bodies.read(ctx, dev.virga.api.CopyRequest.class),
                     received).id());
         });
-        app.post("/1.0/instances/{name}/publish", ctx -> accepted(ctx, snapshots.publish(ctx.pathParam("name"),
+        app.post("/1.0/instances/{name}/publish", ctx -> Bodies.accepted(ctx, snapshots.publish(ctx.pathParam("name"),
                 Bodies.read(ctx, dev.virga.api.PublishRequest.class)).id()));
         app.get("/1.0/instances/{name}/snapshots", ctx -> ctx.json(snapshots.list(ctx.pathParam("name"))));
-        app.post("/1.0/instances/{name}/snapshots", ctx -> accepted(ctx, snapshots.create(ctx.pathParam("name"),
+        app.post("/1.0/instances/{name}/snapshots", ctx -> Bodies.accepted(ctx, snapshots.create(ctx.pathParam("name"),
                 Bodies.read(ctx, dev.virga.api.SnapshotRequest.class)).id()));
-        app.post("/1.0/instances/{name}/snapshots/{snapshot}/restore", ctx -> accepted(ctx, snapshots.restore(
+        app.post("/1.0/instances/{name}/snapshots/{snapshot}/restore", ctx -> Bodies.accepted(ctx, snapshots.restore(
                 ctx.pathParam("name"), ctx.pathParam("snapshot"),
                 Bodies.read(ctx, dev.virga.api.RestoreRequest.class).force()).id()));
-        app.delete("/1.0/instances/{name}/snapshots/{snapshot}", ctx -> accepted(ctx,
+        app.delete("/1.0/instances/{name}/snapshots/{snapshot}", ctx -> Bodies.accepted(ctx,
                 snapshots.delete(ctx.pathParam("name"), ctx.pathParam("snapshot")).id()));
     }
 
-    static void accepted(Context ctx, String operationId) {
-        var location = "/1.0/operations/" + operationId;
-        ctx.status(202).header("Location", location).json(Map.of("operation", location));
-    }
 }

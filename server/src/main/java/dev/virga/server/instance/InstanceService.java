@@ -38,7 +38,7 @@ public final class InstanceService {
     public InstanceService(org.jdbi.v3.core.Jdbi jdbi, ImageCatalog images, Hosts hosts, Operations operations,
                            EventBus events) {
         this.store = new InstanceStore(jdbi);
-        this.placement = new dev.virga.server.scheduler.Placement(jdbi, hosts);
+        this.placement = images.placement();
         this.images = images;
         this.hosts = hosts;
         this.operations = operations;

@@ -58,6 +58,7 @@ public final class Reconciler implements AutoCloseable {
 
     /** One pass over every host. */
     public void runOnce() {
+        failHostless(System.currentTimeMillis());
         for (var host : hosts.names()) {
             HostReport report;
             long asked = System.currentTimeMillis();
@@ -94,10 +95,13 @@ public final class Reconciler implements AutoCloseable {
             }
             apply(store, events, fresh.get(), Optional.ofNullable(actual.get(row.name())));
         }
+    }
+
+    /** Launches that died before they chose a host: nothing was made anywhere. */
+    private void failHostless(long asked) {
         for (var row : store.list()) {
             if (row.host().isEmpty() && row.state().transitional() && operations.busy(row.name()).isEmpty()
                     && row.updatedAt() < asked) {
-                // a launch that died before it chose a host: nothing was made anywhere
                 store.state(row.name(), InstanceState.ERROR, "launch interrupted before it reached a host");
                 events.publish("instance-error", row.name(), "launch interrupted before it reached a host");
             }
