@@ -70,7 +70,7 @@ public final class AgentClient {
 
     /** Opens the VM's serial console on the host as a websocket of raw bytes. */
     public CompletableFuture<WebSocket> console(String name, WebSocket.Listener listener) {
-        var uri = URI.create(http.base().toString().replaceFirst("^http", "ws")).resolve(path(name, "console"));
+        var uri = http.websocket(path(name, "console"));
         var builder = http.client().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
         if (!http.token().isEmpty()) {
             builder.header("Authorization", "Bearer " + http.token());

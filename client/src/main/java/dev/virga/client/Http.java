@@ -39,8 +39,22 @@ final class Http {
         return client;
     }
 
+    /**
+     * {@code path} (absolute, such as {@code /agent/1.0/host}) under the base URI, keeping the base's own path: an
+     * agent may be served under a prefix (simulated hosts are {@code http://HOST:PORT/sim/NAME}).
+     */
+    URI uri(String path) {
+        var prefix = base.toString();
+        return URI.create((prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix) + path);
+    }
+
+    /** As {@link #uri(String)}, with the websocket scheme. */
+    URI websocket(String path) {
+        return URI.create(uri(path).toString().replaceFirst("^http", "ws"));
+    }
+
     HttpRequest.Builder request(String path) {
-        var b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofMinutes(30));
+        var b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofMinutes(30));
         if (!token.isEmpty()) {
             b.header("Authorization", "Bearer " + token);
         }

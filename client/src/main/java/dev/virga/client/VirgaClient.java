@@ -92,8 +92,7 @@ public final class VirgaClient {
 
     /** Opens the interactive serial console: bytes the guest writes arrive as binary messages. */
     public CompletableFuture<WebSocket> console(String name, WebSocket.Listener listener) {
-        var uri = URI.create(http.base().toString().replaceFirst("^http", "ws"))
-                .resolve("/1.0/instances/" + enc(name) + "/console");
+        var uri = http.websocket("/1.0/instances/" + enc(name) + "/console");
         return http.client().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5)).buildAsync(uri, listener);
     }
 
