@@ -2,6 +2,7 @@ package dev.virga.cli;
 
 import dev.virga.agent.AgentConfig;
 import dev.virga.agent.VirgaAgent;
+import dev.virga.agent.sim.SimulatedHosts;
 import dev.virga.api.JoinRequest;
 import dev.virga.api.Membership;
 import dev.virga.client.Json;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -22,12 +24,31 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "agent", mixinStandardHelpOptions = true,
         description = {"Run a host agent in the foreground and join it to a control plane with a one-use token "
                 + "(virga host add-token). It keeps DIR/membership.json and rejoins with it after a restart, so "
-                + "--token is needed only the first time. Several agents may run on one machine (own --data)."})
+                + "--token is needed only the first time. Several agents may run on one machine (own --data).",
+                "",
+                "--simulate: a TEST AND PLANNING TOOL, not a hypervisor. One process plays --hosts N hosts with no "
+                        + "QEMU: their VMs are records that start, stop and vanish at once, and every host reports "
+                        + "its accelerator as 'simulated'. Each host joins with its own one-use token, one a line "
+                        + "in --tokens-file (virga host add-token --count N > FILE). Simulated hosts keep nothing: "
+                        + "after a restart they join again with new tokens and a new --name prefix. Use it to "
+                        + "measure the scheduler and the control plane at scale (virga bench placement)."})
 final class AgentCommand implements Callable<Integer> {
     @Option(names = "--server", required = true, description = "the control plane's URL") URI server;
     @Option(names = "--token", description = "one-use join token (first start only)") String token;
-    @Option(names = "--data", required = true, description = "this host's directory (images, instances)") Path data;
-    @Option(names = "--name", description = "host name (default: the machine's hostname)") String name;
+    @Option(names = "--data", description = "this host's directory (images, instances); not with --simulate")
+    Path data;
+    @Option(names = "--simulate", description = "simulated hosts, a test and planning tool (see above)")
+    boolean simulate;
+    @Option(names = "--hosts", defaultValue = "1", description = "with --simulate: how many hosts (default 1)")
+    int hosts;
+    @Option(names = "--tokens-file", description = "with --simulate: one join token a line, one per host")
+    Path tokensFile;
+    @Option(names = "--host-cpus", defaultValue = "16", description = "with --simulate: CPUs of each host")
+    int hostCpus;
+    @Option(names = "--host-memory", defaultValue = "64G", description = "with --simulate: memory of each host")
+    String hostMemory;
+    @Option(names = "--name", description = "host name (default: the machine's hostname); with --simulate the "
+            + "prefix of the hosts' names (default sim: sim-00001, sim-00002, ...)") String name;
     @Option(names = "--listen", defaultValue = "127.0.0.1", description = "address of the agent endpoint")
     String listen;
     @Option(names = "--port", defaultValue = "0", description = "port of the agent endpoint (0: any free)") int port;
@@ -35,6 +56,12 @@ final class AgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (simulate) {
+            return simulate();
+        }
+        if (data == null) {
+            throw new CliError("--data: required (the host's directory for images and instances)");
+        }
         var dir = data.toAbsolutePath();
         Files.createDirectories(dir);
         var membershipFile = dir.resolve("membership.json");
@@ -66,6 +93,55 @@ final class AgentCommand implements Callable<Integer> {
         }));
         stop.await();
         return 0;
+    }
+
+    private int simulate() throws InterruptedException {
+        if (data != null) {
+            throw new CliError("--data: simulated hosts keep nothing on disk; leave it out with --simulate");
+        }
+        List<String> tokens;
+        if (tokensFile != null) {
+            tokens = SimulatedJoin.readTokens(tokensFile, hosts);
+        } else if (token != null && hosts == 1) {
+            tokens = List.of(token);
+        } else {
+            throw new CliError("--tokens-file: " + hosts + " simulated hosts need one join token each "
+                    + "(virga host add-token --count " + hosts + " > tokens.txt); --token alone serves --hosts 1");
+        }
+        long memory;
+        try {
+            memory = dev.virga.api.Sizes.parse(hostMemory);
+        } catch (IllegalArgumentException e) {
+            throw new CliError("--host-memory: " + e.getMessage());
+        }
+        SimulatedHosts sim;
+        try {
+            sim = SimulatedHosts.start(new SimulatedHosts.Config(name == null ? "sim" : name, hosts, hostCpus,
+                    memory, listen, port));
+        } catch (IllegalArgumentException e) {
+            throw new CliError(e.getMessage());
+        }
+        try {
+            SimulatedJoin.join(new VirgaClient(server), sim.members(), tokens);
+        } catch (RuntimeException e) {
+            sim.close();
+            throw e;
+        }
+        System.out.println(hosts + " SIMULATED hosts (" + name(sim) + ", a test and planning tool: no VM runs) "
+                + "joined " + server);
+        var stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            sim.close();
+            stop.countDown();
+        }));
+        stop.await();
+        return 0;
+    }
+
+    private static String name(SimulatedHosts sim) {
+        var members = sim.members();
+        return members.size() == 1 ? members.getFirst().name()
+                : members.getFirst().name() + " .. " + members.getLast().name();
     }
 
     private static void write(Path file, Membership m) throws IOException {

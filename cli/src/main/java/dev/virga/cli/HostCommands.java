@@ -13,15 +13,30 @@ import java.util.concurrent.Callable;
 final class HostCommands {
 
     @Command(name = "add-token", mixinStandardHelpOptions = true,
-            description = "Issue a one-use token with which a new host joins: virga agent --server URL --token T.")
+            description = {"Issue a one-use token with which a new host joins: virga agent --server URL --token T.",
+                    "--count N prints N tokens, one a line, for N hosts (such as simulated ones: virga agent "
+                            + "--simulate --hosts N --tokens-file FILE)."})
     static final class AddToken implements Callable<Integer> {
         @Mixin ApiOptions api;
         @Option(names = "--ttl", defaultValue = "3600", description = "seconds the token stays valid (default 3600)")
         long ttl;
+        @Option(names = "--count", defaultValue = "1", description = "how many tokens (default 1), one a line")
+        int count;
 
         @Override
         public Integer call() {
             var client = api.client();
+            if (count < 1 || count > dev.virga.agent.sim.SimulatedHosts.Config.MAX_HOSTS) {
+                throw new CliError("--count: " + count + " is not between 1 and "
+                        + dev.virga.agent.sim.SimulatedHosts.Config.MAX_HOSTS);
+            }
+            if (count > 1) {
+                for (int i = 0; i < count; i++) {
+                    System.out.println(client.addJoinToken(java.time.Duration.ofSeconds(ttl)).token());
+                }
+                System.err.println(count + " tokens, each valid once");
+                return 0;
+            }
             var t = client.addJoinToken(java.time.Duration.ofSeconds(ttl));
             System.out.println(t.token());
             System.err.println("valid once, until " + t.expiresAt() + "; on the new host run:");

@@ -19,10 +19,12 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--listen", defaultValue = "127.0.0.1", description = "address to listen on") String listen;
     @Option(names = "--port", defaultValue = "" + Home.DEFAULT_PORT, description = "API port (0: any free port)")
     int port;
+    @Option(names = "--db", defaultValue = "", description = "state store as a JDBC URL (default: SQLite in DIR/db)")
+    String db;
 
     @Override
     public Integer call() throws Exception {
-        var server = VirgaServer.start(new ServerConfig(data.toAbsolutePath(), "", listen, port, Duration.ofSeconds(1)));
+        var server = VirgaServer.start(new ServerConfig(data.toAbsolutePath(), db, listen, port, Duration.ofSeconds(1)));
         server.startReconciling();
         new Home(data.toAbsolutePath()).writeUp(new Home.UpInfo(server.url().toString(), ProcessHandle.current().pid()),
                 "server.json");

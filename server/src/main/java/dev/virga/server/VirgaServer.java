@@ -64,12 +64,13 @@ public final class VirgaServer implements AutoCloseable {
                 dev.virga.server.http.Bodies.intQuery(ctx, "ttl", 3600)))));
         app.post("/1.0/hosts/join", ctx -> {
             var m = join.join(dev.virga.server.http.Bodies.read(ctx, dev.virga.api.JoinRequest.class), url().toString());
-            reconciler.runOnce();
+            // only the new host: a pass over every host per join made joining N hosts cost N^2 reports
+            reconciler.refresh(m.name());
             ctx.status(201).json(m);
         });
         app.post("/1.0/hosts/{name}/rejoin", ctx -> {
             join.rejoin(ctx.pathParam("name"), dev.virga.server.http.Bodies.read(ctx, dev.virga.api.JoinRequest.class));
-            reconciler.runOnce();
+            reconciler.refresh(ctx.pathParam("name"));
             ctx.status(204);
         });
         app.get("/1.0/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));
@@ -104,7 +105,7 @@ public final class VirgaServer implements AutoCloseable {
     /** Adds a host whose agent listens at {@code url}; the reconcile loop starts asking it at once. */
     public void attachHost(String name, URI url, String token) {
         hosts.attach(name, url, token);
-        reconciler.runOnce();
+        reconciler.refresh(name);
     }
 
     /** Starts the reconcile loop (after the hosts are attached, so the first pass sees them). */

@@ -87,8 +87,10 @@ public final class InstanceService {
 
     private Map<String, Object> runLaunch(LaunchSpec spec, ImageCatalog.Located image, long disk, long receivedNanos,
                                           String target, boolean force, Operations.Progress progress) {
+        long placing = System.nanoTime();
         var decision = placement.assign(spec.name(), new dev.virga.server.scheduler.Scheduler.Demand(spec.cpus(),
                 spec.memoryBytes(), image.image().fingerprint()), target, force);
+        long placementMicros = (System.nanoTime() - placing) / 1_000;
         var host = decision.host().orElseThrow();
         store.state(spec.name(), InstanceState.CREATING, "");
         events.publish("instance-placed", spec.name(), "placed on " + host + " (" + decision.explain() + ")",
@@ -108,6 +110,8 @@ public final class InstanceService {
         result.put("guestReadyMillis", status.readyMillis());
         result.put("accelerator", status.accelerator());
         result.put("placement", decision.explain());
+        // the decision as this launch saw it: waiting for the placement lock, the snapshot, the scheduler, the write
+        result.put("placementMicros", placementMicros);
         return result;
     }
 

@@ -60,20 +60,25 @@ public final class Reconciler implements AutoCloseable {
     public void runOnce() {
         failHostless(System.currentTimeMillis());
         for (var host : hosts.names()) {
-            HostReport report;
-            long asked = System.currentTimeMillis();
-            try {
-                report = hosts.client(host).report();
-            } catch (RuntimeException e) {
-                hosts.unreachable(host, e.getMessage());
-                continue;
-            }
-            try {
-                hosts.reported(host, report);
-                reconcileHost(host, report, asked);
-            } catch (RuntimeException e) {
-                LOG.warn("reconciling host {} failed", host, e);
-            }
+            refresh(host);
+        }
+    }
+
+    /** Asks one host for its report (its heartbeat) and moves its instances to what it says. */
+    public void refresh(String host) {
+        HostReport report;
+        long asked = System.currentTimeMillis();
+        try {
+            report = hosts.client(host).report();
+        } catch (RuntimeException e) {
+            hosts.unreachable(host, e.getMessage());
+            return;
+        }
+        try {
+            hosts.reported(host, report);
+            reconcileHost(host, report, asked);
+        } catch (RuntimeException e) {
+            LOG.warn("reconciling host {} failed", host, e);
         }
     }
 
