@@ -17,6 +17,11 @@ import java.util.Optional;
 
 /** JSON over HTTP with Virga's error shape; shared by the public and the agent client. */
 final class Http {
+    /**
+     * One for every client in the process: each {@link HttpClient} has its own selector thread and connection pool,
+     * and a control plane holds one agent client per host (thousands).
+     */
+    private static final HttpClient SHARED = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final HttpClient client;
     private final URI base;
     private final String token;
@@ -24,7 +29,7 @@ final class Http {
     Http(URI base, String token) {
         this.base = base;
         this.token = token;
-        this.client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        this.client = SHARED;
     }
 
     String token() {

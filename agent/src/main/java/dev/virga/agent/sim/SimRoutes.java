@@ -35,6 +35,7 @@ final class SimRoutes {
         app.exception(AgentError.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
         app.exception(NotSimulated.class, (e, ctx) -> error(ctx, 501, e.getMessage()));
         app.exception(UnauthorizedResponse.class, (e, ctx) -> error(ctx, 401, e.getMessage()));
+        app.exception(Unreachable.class, (e, ctx) -> error(ctx, 503, e.getMessage()));
         app.get(BASE + "/host", ctx -> ctx.json(host(ctx).report()));
         app.get(BASE + "/instances", ctx -> ctx.json(host(ctx).statuses()));
         app.put(BASE + "/instances/{name}", ctx -> ctx.json(host(ctx).create(ctx.pathParam("name"),
@@ -83,6 +84,9 @@ final class SimRoutes {
         if (host == null) {
             throw AgentError.notFound("simulated host", ctx.pathParam("host"));
         }
+        if (host.down()) {
+            throw new Unreachable(host.name());
+        }
         var header = ctx.header("Authorization");
         var given = header != null && header.startsWith("Bearer ") ? header.substring(7) : "";
         if (!MessageDigest.isEqual(host.token().getBytes(), given.getBytes())) {
@@ -101,6 +105,13 @@ final class SimRoutes {
             return Json.mapper().readValue(ctx.body(), type);
         } catch (IOException e) {
             throw AgentError.badInput("body", "not a valid " + type.getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
+    /** A simulated outage of one host. */
+    private static final class Unreachable extends RuntimeException {
+        Unreachable(String host) {
+            super("simulated outage: host " + host + " is down");
         }
     }
 

@@ -30,6 +30,7 @@ final class SimulatedHost {
     private final long memoryBytes;
     private final Map<String, VmStatus> vms = new ConcurrentHashMap<>();
     private final AtomicLong reports;
+    private volatile boolean down;
 
     SimulatedHost(String name, String token, int cpus, long memoryBytes, AtomicLong reports) {
         this.name = name;
@@ -45,6 +46,14 @@ final class SimulatedHost {
 
     String token() {
         return token;
+    }
+
+    boolean down() {
+        return down;
+    }
+
+    void down(boolean down) {
+        this.down = down;
     }
 
     HostReport report() {

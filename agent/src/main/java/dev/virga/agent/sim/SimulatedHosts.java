@@ -104,6 +104,18 @@ public final class SimulatedHosts implements AutoCloseable {
         return list;
     }
 
+    /**
+     * Host {@code name} stops answering (503, as an agent that is gone), or answers again: for planning what the
+     * control plane does when hosts fail.
+     */
+    public void outage(String name, boolean down) {
+        var host = hosts.get(name);
+        if (host == null) {
+            throw new IllegalArgumentException("host: no simulated host '" + name + "'");
+        }
+        host.down(down);
+    }
+
     /** How many host reports (heartbeats) were answered so far, over all hosts. */
     public long reportsAnswered() {
         return reports.get();

@@ -23,6 +23,8 @@ public final class Hosts {
     public static final String OFFLINE = "offline";
     private final Jdbi jdbi;
     private final Map<String, AgentClient> clients = new ConcurrentHashMap<>();
+    private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
+    private final HostFacts.Written written = new HostFacts.Written();
 
     public Hosts(Jdbi jdbi) {
         this.jdbi = jdbi;
@@ -59,17 +61,30 @@ public final class Hosts {
         return List.copyOf(clients.keySet());
     }
 
+    /**
+     * A host answered. Its row is written when something in it changes (online again, capacity, accelerator), and
+     * otherwise at most every {@link HostFacts#LAST_SEEN_WRITE_MILLIS} ms, for {@code last_seen}: rewriting thousands
+     * of rows a second that say the same was most of the heartbeat's cost. The fresh {@code last_seen} is in memory.
+     */
     public void reported(String name, HostReport report) {
+        long now = System.currentTimeMillis();
+        lastSeen.put(name, now);
+        var facts = HostFacts.of(report);
+        if (!written.due(name, facts, now)) {
+            return;
+        }
         jdbi.useHandle(h -> h.createUpdate("UPDATE hosts SET state = :state, cpus = :cpus, memory_bytes = :mem, "
                         + "arch = :arch, accelerator = :accel, accelerator_reason = :why, qemu_version = :qemu, "
                         + "last_seen = :now WHERE name = :name")
                 .bind("state", ONLINE).bind("cpus", report.cpus()).bind("mem", report.memoryBytes())
                 .bind("arch", report.arch()).bind("accel", report.accelerator())
                 .bind("why", report.acceleratorReason()).bind("qemu", report.qemuVersion())
-                .bind("now", System.currentTimeMillis()).bind("name", name).execute());
+                .bind("now", now).bind("name", name).execute());
+        written.wrote(name, facts, now);
     }
 
     public void unreachable(String name, String why) {
+        written.forget(name);
         int n = jdbi.withHandle(h -> h.createUpdate("UPDATE hosts SET state = :s WHERE name = :name AND state <> :s")
                 .bind("s", OFFLINE).bind("name", name).execute());
         if (n > 0) {
@@ -78,12 +93,23 @@ public final class Hosts {
     }
 
     public List<Host> list() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM hosts ORDER BY name").map(MAPPER).list());
+        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM hosts ORDER BY name").map(MAPPER).list()).stream()
+                .map(this::seen).toList();
     }
 
     public Optional<Host> find(String name) {
         return jdbi.withHandle(h -> h.createQuery("SELECT * FROM hosts WHERE name = :n").bind("n", name)
-                .map(MAPPER).findOne());
+                .map(MAPPER).findOne()).map(this::seen);
+    }
+
+    /** The row, with the last answer this server had from the host (newer than the stored one). */
+    private Host seen(Host h) {
+        var millis = lastSeen.get(h.name());
+        if (millis == null || (h.lastSeen() != null && h.lastSeen().toEpochMilli() >= millis)) {
+            return h;
+        }
+        return new Host(h.name(), h.url(), h.state(), h.cpus(), h.memoryBytes(), h.arch(), h.accelerator(),
+                h.acceleratorReason(), h.qemuVersion(), Instant.ofEpochMilli(millis));
     }
 
     private static final RowMapper<Host> MAPPER = (rs, ctx) -> new Host(rs.getString("name"), rs.getString("url"),

@@ -69,6 +69,11 @@ final class InstanceStore {
         return jdbi.withHandle(h -> h.createQuery("SELECT * FROM instances ORDER BY name").map(MAPPER).list());
     }
 
+    /** Instances no host was chosen for (yet). */
+    List<InstanceRow> hostless() {
+        return onHost("");
+    }
+
     List<InstanceRow> onHost(String host) {
         return jdbi.withHandle(h -> h.createQuery("SELECT * FROM instances WHERE host = :h ORDER BY name")
                 .bind("h", host).map(MAPPER).list());

@@ -34,15 +34,7 @@ public final class Scheduler {
     /** The chosen host, if any, and every host's verdict. */
     public record Decision(Optional<String> host, List<Candidate> candidates) {
         public String explain() {
-            var sb = new StringBuilder();
-            for (var c : candidates) {
-                if (!sb.isEmpty()) {
-                    sb.append("; ");
-                }
-                sb.append(c.host()).append(": ").append(c.fits()
-                        ? String.format(Locale.ROOT, "score %.3f", c.score()) : c.reason());
-            }
-            return sb.toString();
+            return Explanation.of(candidates);
         }
     }
 
