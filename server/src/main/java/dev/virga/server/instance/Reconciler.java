@@ -49,11 +49,14 @@ public final class Reconciler implements AutoCloseable {
         thread.start();
     }
 
+    /** A pass every period, start to start (a pass's own time is not added), with a breath between passes. */
     private void loop() {
         while (!stopped) {
+            long start = System.nanoTime();
             runOnce();
+            var left = period.minusNanos(System.nanoTime() - start);
             try {
-                Thread.sleep(period);
+                Thread.sleep(left.compareTo(period.dividedBy(10)) > 0 ? left : period.dividedBy(10));
             } catch (InterruptedException e) {
                 return;
             }

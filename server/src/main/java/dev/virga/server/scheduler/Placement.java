@@ -64,9 +64,9 @@ public final class Placement {
                             + HOLDING + " AND host <> '' GROUP BY host")
                     .map((rs, ctx) -> allocated.put(rs.getString("host"), new long[] {rs.getLong("c"), rs.getLong("m")}))
                     .list();
-            return hosts.list().stream().map(x -> {
+            return hosts.capacities().stream().map(x -> {
                 var a = allocated.getOrDefault(x.name(), new long[2]);
-                return new Scheduler.HostState(x.name(), Hosts.ONLINE.equals(x.state()), x.cpus(), x.memoryBytes(),
+                return new Scheduler.HostState(x.name(), x.online(), x.cpus(), x.memoryBytes(),
                         (int) a[0], a[1], withImage.contains(x.name()));
             }).toList();
         });
