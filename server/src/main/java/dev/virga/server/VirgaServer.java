@@ -32,10 +32,11 @@ public final class VirgaServer implements AutoCloseable {
     private final Reconciler reconciler;
     private final InstanceService instances;
     private final String host;
+    private final Database db;
 
     private VirgaServer(ServerConfig config) {
         this.host = config.bindHost().equals("0.0.0.0") ? "127.0.0.1" : config.bindHost();
-        var db = config.jdbcUrl().isEmpty()
+        this.db = config.jdbcUrl().isEmpty()
                 ? Database.sqlite(config.dataDir().resolve("db/virga.sqlite")) : Database.open(config.jdbcUrl());
         var jdbi = db.jdbi();
         var events = new EventBus(jdbi);
@@ -126,5 +127,6 @@ public final class VirgaServer implements AutoCloseable {
     public void close() {
         reconciler.close();
         app.stop();
+        db.close();
     }
 }
