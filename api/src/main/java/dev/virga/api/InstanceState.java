@@ -13,13 +13,15 @@ public enum InstanceState {
     STOPPED,
     /** Something went wrong; {@code reason} says what. Start or delete leave this state. */
     ERROR,
-    DELETING;
+    DELETING,
+    /** Its host is offline: the VM may still run there; its last known state is in {@code reason}. */
+    UNKNOWN;
 
     /** States an operation passes through; nothing may stay in one without an operation driving it. */
     public boolean transitional() {
         return switch (this) {
             case PENDING, CREATING, STARTING, STOPPING, DELETING -> true;
-            case RUNNING, PAUSED, STOPPED, ERROR -> false;
+            case RUNNING, PAUSED, STOPPED, ERROR, UNKNOWN -> false;
         };
     }
 }

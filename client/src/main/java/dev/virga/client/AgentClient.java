@@ -31,8 +31,17 @@ public final class AgentClient {
         return http.base();
     }
 
+    /** The heartbeat: bounded by {@link #REPORT_TIMEOUT}, so a hung agent is noticed like a dead one. */
     public HostReport report() {
-        return http.get(BASE + "/host", HostReport.class);
+        return http.send(http.request(BASE + "/host").timeout(REPORT_TIMEOUT).GET().build(),
+                Json.mapper().constructType(HostReport.class));
+    }
+
+    public static final java.time.Duration REPORT_TIMEOUT = java.time.Duration.ofSeconds(5);
+
+    /** Puts the host in standby or takes it out; answers its new report. */
+    public HostReport standby(boolean on) {
+        return http.send("POST", BASE + "/host/standby", new dev.virga.api.agent.StandbyRequest(on), HostReport.class);
     }
 
     public VmStatus create(VmSpec spec) {

@@ -218,6 +218,50 @@ public final class VirgaClient {
         return http.get("/1.0/hosts", new TypeReference<>() { });
     }
 
+    public Host host(String name) {
+        return http.get("/1.0/hosts/" + enc(name), Host.class);
+    }
+
+    /**
+     * A host action: {@code standby}, {@code wake}, {@code maintenance} or {@code activate}; answers the host as it
+     * is now.
+     */
+    public Host hostAction(String name, String action) {
+        return http.send("POST", "/1.0/hosts/" + enc(name) + "/" + enc(action), null, Host.class);
+    }
+
+    public void removeHost(String name, boolean force) {
+        http.send("DELETE", "/1.0/hosts/" + enc(name) + (force ? "?force=true" : ""), null, Void.class);
+    }
+
+    // ---- placement groups and cluster settings
+
+    public List<dev.virga.api.Group> groups() {
+        return http.get("/1.0/groups", new TypeReference<>() { });
+    }
+
+    public dev.virga.api.Group group(String name) {
+        return http.get("/1.0/groups/" + enc(name), dev.virga.api.Group.class);
+    }
+
+    public dev.virga.api.Group createGroup(dev.virga.api.GroupRequest request) {
+        return http.send("POST", "/1.0/groups", request, dev.virga.api.Group.class);
+    }
+
+    public void deleteGroup(String name) {
+        http.send("DELETE", "/1.0/groups/" + enc(name), null, Void.class);
+    }
+
+    public java.util.Map<String, String> config() {
+        return http.get("/1.0/config", new TypeReference<>() { });
+    }
+
+    /** Changes settings (an empty value restores a default); answers every setting. */
+    public java.util.Map<String, String> setConfig(java.util.Map<String, String> changes) {
+        return http.send(http.jsonRequest("PATCH", "/1.0/config", changes),
+                Json.mapper().getTypeFactory().constructMapType(java.util.Map.class, String.class, String.class));
+    }
+
     /** A one-use token for a new host to join with. */
     public dev.virga.api.JoinToken addJoinToken(java.time.Duration ttl) {
         return http.send("POST", "/1.0/hosts/tokens?ttl=" + ttl.toSeconds(), null, dev.virga.api.JoinToken.class);

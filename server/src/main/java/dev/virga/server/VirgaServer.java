@@ -41,10 +41,12 @@ public final class VirgaServer implements AutoCloseable {
         var events = new EventBus(jdbi);
         var operations = new Operations(jdbi, events);
         operations.failInterrupted();
-        this.hosts = new Hosts(jdbi);
-        var placement = new dev.virga.server.scheduler.Placement(jdbi, hosts);
+        var settings = new dev.virga.server.config.Settings(jdbi);
+        this.hosts = new Hosts(jdbi, settings);
+        var placement = new dev.virga.server.scheduler.Placement(jdbi, hosts, settings);
+        var groups = new dev.virga.server.scheduler.Groups(jdbi);
         var images = new ImageCatalog(jdbi, hosts, placement, operations, events, config.dataDir().resolve("spool"));
-        this.instances = new InstanceService(jdbi, images, hosts, operations, events);
+        this.instances = new InstanceService(jdbi, images, hosts, operations, events, groups);
         this.reconciler = new Reconciler(instances, hosts, operations, events, config.reconcile());
         var metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         registerMetrics(metrics, instances, operations);
@@ -58,7 +60,9 @@ public final class VirgaServer implements AutoCloseable {
         ErrorMapping.install(app);
         app.get("/1.0", ctx -> ctx.json(new ServerInfo("virga", VERSION, "1.0", hosts.names().size(),
                 instances.list().size())));
-        app.get("/1.0/hosts", ctx -> ctx.json(hosts.list()));
+        dev.virga.server.host.HostRoutes.install(app, hosts, new dev.virga.server.host.HostAdmin(jdbi, hosts, events));
+        dev.virga.server.scheduler.GroupRoutes.install(app, groups);
+        dev.virga.server.config.ConfigRoutes.install(app, settings);
         var join = new dev.virga.server.host.HostJoin(jdbi, hosts);
         app.post("/1.0/hosts/tokens", ctx -> ctx.status(201).json(join.issue(java.time.Duration.ofSeconds(
                 dev.virga.server.http.Bodies.intQuery(ctx, "ttl", 3600)))));
@@ -110,6 +114,7 @@ public final class VirgaServer implements AutoCloseable {
     /** Starts the reconcile loop (after the hosts are attached, so the first pass sees them). */
     public void startReconciling() {
         reconciler.runOnce();
+        instances.requeue();
         reconciler.start();
     }
 

@@ -43,6 +43,10 @@ public final class AgentRoutes {
             ctx.status(500).json(new ErrorResponse("agent error: " + e.getMessage(), 500, Map.of()));
         });
         app.get(BASE + "/host", ctx -> ctx.json(report.get()));
+        app.post(BASE + "/host/standby", ctx -> {
+            vms.standby(read(ctx, dev.virga.api.agent.StandbyRequest.class).standby());
+            ctx.json(report.get());
+        });
         app.get(BASE + "/instances", ctx -> ctx.json(vms.statuses()));
         app.put(BASE + "/instances/{name}", ctx -> ctx.json(vms.create(read(ctx, VmSpec.class))));
         app.post(BASE + "/instances/{name}/start", ctx -> ctx.json(vms.start(ctx.pathParam("name"))));

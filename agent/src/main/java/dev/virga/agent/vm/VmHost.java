@@ -45,8 +45,16 @@ public final class VmHost implements AutoCloseable {
     private final Snapshots snapshots = new Snapshots(qemuImg);
     private final Publisher publisher;
     private final Map<String, VmEntry> vms = new ConcurrentHashMap<>();
+    private final Admission admission;
 
     public VmHost(AgentPaths paths, ImageStore images, Supplier<String> accelerator, Path qemuBinary) {
+        this(paths, images, accelerator, qemuBinary, new Admission(paths.dataDir().resolve("standby"),
+                Admission::machineMemory, 0));
+    }
+
+    public VmHost(AgentPaths paths, ImageStore images, Supplier<String> accelerator, Path qemuBinary,
+                  Admission admission) {
+        this.admission = admission;
         this.paths = paths;
         this.images = images;
         this.accelerator = accelerator;
@@ -95,6 +103,8 @@ public final class VmHost implements AutoCloseable {
         }
         try (var undo = new Undo()) {
             undo.push("forget " + spec.name(), () -> vms.remove(spec.name(), placeholder));
+            admission.admit(spec.name(), spec.memoryBytes(), runningMemory(spec.name()));
+            undo.push("release the memory reserved for " + spec.name(), () -> admission.done(spec.name()));
             var base = DiskBase.of(spec, images, this::entry);
             var dir = paths.instanceDir(spec.name());
             Files.createDirectories(dir);
@@ -112,10 +122,26 @@ public final class VmHost implements AutoCloseable {
             def.write(dir);
             vms.put(spec.name(), entry);
             undo.keep();
+            admission.done(spec.name());
             return entry.status();
         } catch (IOException e) {
             throw AgentError.failed("cannot make vm " + spec.name() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Memory given to the VMs whose QEMU runs now, other than {@code except}. */
+    private long runningMemory(String except) {
+        return vms.values().stream().filter(e -> !e.name().equals(except) && e.running() != null
+                && e.definition() != null).mapToLong(e -> e.definition().memoryBytes()).sum();
+    }
+
+    /** Enters or leaves standby (entering needs every VM stopped). */
+    public void standby(boolean on) {
+        admission.standby(on, vms.values().stream().filter(e -> e.running() != null).count());
+    }
+
+    public boolean standby() {
+        return admission.standby();
     }
 
     /** VMs whose disks read through a snapshot of {@code name} (any snapshot when {@code snapshot} is empty). */
@@ -132,7 +158,12 @@ public final class VmHost implements AutoCloseable {
             }
             // a snapshot change cut short (e.g. QEMU died mid-merge) is finished before QEMU opens the chain
             snapshots.recover(entry);
-            launcher.start(entry, accelerator.get());
+            admission.admit(name, entry.definition().memoryBytes(), runningMemory(name));
+            try {
+                launcher.start(entry, accelerator.get());
+            } finally {
+                admission.done(name);
+            }
             return entry.status();
         }
     }

@@ -3,6 +3,8 @@ package dev.virga.server.host;
 import dev.virga.api.Host;
 import dev.virga.api.agent.HostReport;
 import dev.virga.client.AgentClient;
+import dev.virga.client.Json;
+import dev.virga.server.config.Settings;
 import dev.virga.server.http.ApiError;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.mapper.RowMapper;
@@ -11,6 +13,8 @@ import org.slf4j.LoggerFactory;
 
 import java.net.URI;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,11 +25,15 @@ public final class Hosts {
     private static final Logger LOG = LoggerFactory.getLogger(Hosts.class);
     public static final String ONLINE = "online";
     public static final String OFFLINE = "offline";
+    private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, String>> LABELS =
+            new com.fasterxml.jackson.core.type.TypeReference<>() { };
     private final Jdbi jdbi;
+    private final Settings settings;
     private final Map<String, AgentClient> clients = new ConcurrentHashMap<>();
 
-    public Hosts(Jdbi jdbi) {
+    public Hosts(Jdbi jdbi, Settings settings) {
         this.jdbi = jdbi;
+        this.settings = settings;
         for (var row : jdbi.withHandle(h -> h.createQuery("SELECT name, url, token FROM hosts")
                 .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)}).list())) {
             clients.put(row[0], new AgentClient(URI.create(row[1]), row[2]));
@@ -60,13 +68,54 @@ public final class Hosts {
     }
 
     public void reported(String name, HostReport report) {
-        jdbi.useHandle(h -> h.createUpdate("UPDATE hosts SET state = :state, cpus = :cpus, memory_bytes = :mem, "
-                        + "arch = :arch, accelerator = :accel, accelerator_reason = :why, qemu_version = :qemu, "
-                        + "last_seen = :now WHERE name = :name")
+        int n = jdbi.withHandle(h -> h.createUpdate("UPDATE hosts SET state = :state, cpus = :cpus, "
+                        + "memory_bytes = :mem, arch = :arch, accelerator = :accel, accelerator_reason = :why, "
+                        + "qemu_version = :qemu, last_seen = :now, memory_available_bytes = :avail, "
+                        + "disk_bytes = :disk, disk_free_bytes = :free, labels_json = :labels "
+                        + "WHERE name = :name AND state <> :state")
                 .bind("state", ONLINE).bind("cpus", report.cpus()).bind("mem", report.memoryBytes())
                 .bind("arch", report.arch()).bind("accel", report.accelerator())
                 .bind("why", report.acceleratorReason()).bind("qemu", report.qemuVersion())
-                .bind("now", System.currentTimeMillis()).bind("name", name).execute());
+                .bind("now", System.currentTimeMillis()).bind("avail", report.memoryAvailableBytes())
+                .bind("disk", report.diskBytes()).bind("free", report.diskFreeBytes())
+                .bind("labels", Json.write(report.labels())).bind("name", name).execute());
+        if (n > 0) {
+            LOG.info("host {} is online", name);
+        } else {
+            jdbi.useHandle(h -> h.createUpdate("UPDATE hosts SET cpus = :cpus, memory_bytes = :mem, arch = :arch, "
+                            + "accelerator = :accel, accelerator_reason = :why, qemu_version = :qemu, last_seen = :now, "
+                            + "memory_available_bytes = :avail, disk_bytes = :disk, disk_free_bytes = :free, "
+                            + "labels_json = :labels WHERE name = :name")
+                    .bind("cpus", report.cpus()).bind("mem", report.memoryBytes())
+                    .bind("arch", report.arch()).bind("accel", report.accelerator())
+                    .bind("why", report.acceleratorReason()).bind("qemu", report.qemuVersion())
+                    .bind("now", System.currentTimeMillis()).bind("avail", report.memoryAvailableBytes())
+                    .bind("disk", report.diskBytes()).bind("free", report.diskFreeBytes())
+                    .bind("labels", Json.write(report.labels())).bind("name", name).execute());
+        }
+    }
+
+    /** Sets a host's mode: active, standby or maintenance. */
+    public void mode(String name, String mode) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE hosts SET mode = :m WHERE name = :n").bind("m", mode)
+                .bind("n", name).execute());
+        LOG.info("host {} is now {}", name, mode);
+    }
+
+    /** Takes a host out of standby: its agent first, then the store. */
+    public void wake(String name) {
+        client(name).standby(false);
+        mode(name, dev.virga.server.scheduler.Scheduler.HostState.ACTIVE);
+    }
+
+    /** Forgets a host (its row, its image holdings and its client). */
+    public void remove(String name) {
+        jdbi.useTransaction(h -> {
+            h.createUpdate("DELETE FROM image_hosts WHERE host = :n").bind("n", name).execute();
+            h.createUpdate("DELETE FROM hosts WHERE name = :n").bind("n", name).execute();
+        });
+        clients.remove(name);
+        LOG.info("host {} removed", name);
     }
 
     public void unreachable(String name, String why) {
@@ -78,16 +127,42 @@ public final class Hosts {
     }
 
     public List<Host> list() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM hosts ORDER BY name").map(MAPPER).list());
+        return jdbi.withHandle(h -> withUsage(h, h.createQuery("SELECT * FROM hosts ORDER BY name").map(MAPPER).list()));
     }
 
     public Optional<Host> find(String name) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM hosts WHERE name = :n").bind("n", name)
-                .map(MAPPER).findOne());
+        return jdbi.withHandle(h -> withUsage(h, h.createQuery("SELECT * FROM hosts WHERE name = :n").bind("n", name)
+                .map(MAPPER).list())).stream().findFirst();
+    }
+
+    /** Fills in what is allocated on each host (every instance placed there) and the cluster's ratios. */
+    private List<Host> withUsage(org.jdbi.v3.core.Handle h, List<Host> rows) {
+        var names = new HashMap<String, List<String>>();
+        var sums = new HashMap<String, long[]>();
+        h.createQuery("SELECT name, host, cpus, memory_bytes, disk_bytes FROM instances WHERE host <> '' ORDER BY name")
+                .map((rs, ctx) -> {
+                    var host = rs.getString("host");
+                    names.computeIfAbsent(host, k -> new ArrayList<>()).add(rs.getString("name"));
+                    var a = sums.computeIfAbsent(host, k -> new long[3]);
+                    a[0] += rs.getInt("cpus");
+                    a[1] += rs.getLong("memory_bytes");
+                    a[2] += rs.getLong("disk_bytes");
+                    return host;
+                }).list();
+        var policy = settings.policy();
+        return rows.stream().map(x -> {
+            var a = sums.getOrDefault(x.name(), new long[3]);
+            return new Host(x.name(), x.url(), x.state(), x.cpus(), x.memoryBytes(), x.arch(), x.accelerator(),
+                    x.acceleratorReason(), x.qemuVersion(), x.lastSeen(), x.mode(), x.labels(), x.diskBytes(),
+                    x.diskFreeBytes(), x.memoryAvailableBytes(), (int) a[0], a[1], a[2], policy.cpuRatio(),
+                    policy.memoryRatio(), List.copyOf(names.getOrDefault(x.name(), List.of())));
+        }).toList();
     }
 
     private static final RowMapper<Host> MAPPER = (rs, ctx) -> new Host(rs.getString("name"), rs.getString("url"),
             rs.getString("state"), rs.getInt("cpus"), rs.getLong("memory_bytes"), rs.getString("arch"),
             rs.getString("accelerator"), rs.getString("accelerator_reason"), rs.getString("qemu_version"),
-            rs.getLong("last_seen") == 0 ? null : Instant.ofEpochMilli(rs.getLong("last_seen")));
+            rs.getLong("last_seen") == 0 ? null : Instant.ofEpochMilli(rs.getLong("last_seen")),
+            rs.getString("mode"), Json.read(rs.getString("labels_json"), LABELS), rs.getLong("disk_bytes"),
+            rs.getLong("disk_free_bytes"), rs.getLong("memory_available_bytes"), 0, 0, 0, 0, 0, List.of());
 }

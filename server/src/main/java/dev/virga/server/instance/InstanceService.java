@@ -28,16 +28,20 @@ import java.util.Set;
 public final class InstanceService {
     private static final Logger LOG = LoggerFactory.getLogger(InstanceService.class);
     private static final int MAX_STOP_TIMEOUT = 3600;
+    /** How often a launch waiting for capacity asks the scheduler again. */
+    private static final java.time.Duration QUEUE_RETRY = java.time.Duration.ofSeconds(1);
     private final InstanceStore store;
     private final ImageCatalog images;
     private final Hosts hosts;
     private final Operations operations;
     private final EventBus events;
     private final dev.virga.server.scheduler.Placement placement;
+    private final dev.virga.server.scheduler.Groups groups;
 
     public InstanceService(org.jdbi.v3.core.Jdbi jdbi, ImageCatalog images, Hosts hosts, Operations operations,
-                           EventBus events) {
+                           EventBus events, dev.virga.server.scheduler.Groups groups) {
         this.store = new InstanceStore(jdbi);
+        this.groups = groups;
         this.placement = images.placement();
         this.images = images;
         this.hosts = hosts;
@@ -65,14 +69,26 @@ public final class InstanceService {
         if (store.find(spec.name()).isPresent()) {
             throw new ApiError.Conflict("instance '" + spec.name() + "' already exists");
         }
-        if (!target(request).isEmpty() && hosts.find(target(request)).isEmpty()) {
-            throw new ApiError.NotFound("host", target(request));
+        var target = spec.placing().target();
+        if (!target.isEmpty() && hosts.find(target).isEmpty()) {
+            throw new ApiError.NotFound("host", target);
+        }
+        if (!spec.placing().group().isEmpty()) {
+            groups.get(spec.placing().group());
         }
         store.insert(spec, image.image().fingerprint(), disk);
+        return startLaunch(spec, image, disk, receivedNanos);
+    }
+
+    private Operation startLaunch(LaunchSpec spec, ImageCatalog.Located image, long disk, long receivedNanos) {
         try {
             return operations.start("launch", spec.name(), progress -> {
                 try {
-                    return runLaunch(spec, image, disk, receivedNanos, target(request), request.force(), progress);
+                    return runLaunch(spec, image, disk, receivedNanos, progress);
+                } catch (Operations.Cancelled e) {
+                    store.delete(spec.name());
+                    events.publish("instance-launch-cancelled", spec.name(), e.getMessage());
+                    throw e;
                 } catch (RuntimeException e) {
                     store.delete(spec.name());
                     events.publish("instance-launch-failed", spec.name(), e.getMessage());
@@ -85,16 +101,98 @@ public final class InstanceService {
         }
     }
 
+    /**
+     * Launches that were waiting for capacity when the server stopped wait again (called once the server leads,
+     * before the reconcile loop starts).
+     */
+    public void requeue() {
+        for (var row : store.hostless(InstanceState.PENDING)) {
+            if (operations.busy(row.name()).isPresent()) {
+                continue;
+            }
+            var image = images.find(row.image());
+            if (image.isEmpty() || !image.get().image().fingerprint().equals(row.fingerprint())) {
+                store.state(row.name(), InstanceState.ERROR, "image '" + row.image() + "' is gone; it was waiting "
+                        + "for capacity");
+                continue;
+            }
+            var spec = new LaunchSpec(row.name(), row.image(), row.cpus(), row.memoryBytes(), row.diskBytes(),
+                    row.placing());
+            LOG.info("launch of {} waits for capacity again after a server restart", row.name());
+            try {
+                operations.start("launch", row.name(), progress -> {
+                    try {
+                        return runLaunch(spec, image.get(), row.diskBytes(), System.nanoTime(), progress);
+                    } catch (RuntimeException e) {
+                        store.delete(row.name());
+                        events.publish(e instanceof Operations.Cancelled ? "instance-launch-cancelled"
+                                : "instance-launch-failed", row.name(), e.getMessage());
+                        throw e;
+                    }
+                });
+            } catch (RuntimeException e) {
+                LOG.warn("cannot queue {} again: {}", row.name(), e.getMessage());
+            }
+        }
+    }
+
+    private dev.virga.server.scheduler.Scheduler.Demand demand(LaunchSpec spec, String fingerprint, long disk) {
+        var group = spec.placing().group().isEmpty() ? java.util.Optional.<dev.virga.server.scheduler.Scheduler.GroupRule>empty()
+                : groups.find(spec.placing().group()).map(g -> new dev.virga.server.scheduler.Scheduler.GroupRule(
+                        g.name(), dev.virga.api.Group.ANTI_AFFINITY.equals(g.policy())));
+        return new dev.virga.server.scheduler.Scheduler.Demand(spec.cpus(), spec.memoryBytes(), disk, fingerprint,
+                ImageCatalog.ARCH, dev.virga.server.scheduler.Constraint.parseAll(spec.placing().constraints()), group);
+    }
+
+    /**
+     * Places the instance (waking a standby host, or waiting as {@code pending} until capacity appears, unless the
+     * launch asked not to queue), then makes it on its host.
+     */
     private Map<String, Object> runLaunch(LaunchSpec spec, ImageCatalog.Located image, long disk, long receivedNanos,
-                                          String target, boolean force, Operations.Progress progress) {
-        var decision = placement.assign(spec.name(), new dev.virga.server.scheduler.Scheduler.Demand(spec.cpus(),
-                spec.memoryBytes(), image.image().fingerprint()), target, force);
+                                          Operations.Progress progress) throws InterruptedException {
+        var placing = spec.placing();
+        var fingerprint = image.image().fingerprint();
+        String queuedReason = "";
+        long queuedAt = 0;
+        dev.virga.server.scheduler.Scheduler.Decision decision;
+        while (true) {
+            decision = placement.assign(spec.name(), demand(spec, fingerprint, disk), placing.target(), placing.force());
+            if (decision.host().isPresent()) {
+                break;
+            }
+            if (decision.wake().isPresent() && wake(decision.wake().get(), spec.name())) {
+                continue;
+            }
+            if (placing.noQueue()) {
+                throw new ApiError.Conflict("no host can take '" + spec.name() + "' now (--no-queue): "
+                        + decision.explain(), Map.of("hosts", decision.explain()));
+            }
+            var reason = "waiting for capacity: " + decision.explain();
+            if (!reason.equals(queuedReason)) {
+                store.state(spec.name(), InstanceState.PENDING, reason);
+                progress.update(reason);
+                if (queuedReason.isEmpty()) {
+                    queuedAt = System.currentTimeMillis();
+                    events.publish("instance-queued", spec.name(), reason, Map.of("hosts", decision.explain()));
+                }
+                queuedReason = reason;
+            }
+            progress.cancellable(true);
+            progress.await(QUEUE_RETRY);
+            if (progress.cancelled()) {
+                throw new Operations.Cancelled("cancelled while waiting for capacity");
+            }
+        }
+        progress.cancellable(false);
+        if (progress.cancelled()) {
+            throw new Operations.Cancelled("cancelled while waiting for capacity");
+        }
         var host = decision.host().orElseThrow();
         store.state(spec.name(), InstanceState.CREATING, "");
         events.publish("instance-placed", spec.name(), "placed on " + host + " (" + decision.explain() + ")",
                 Map.of("host", host));
         progress.update("making the disk and starting QEMU on " + host);
-        var status = hosts.client(host).create(VmSpec.fromImage(spec.name(), image.image().fingerprint(), spec.cpus(),
+        var status = hosts.client(host).create(VmSpec.fromImage(spec.name(), fingerprint, spec.cpus(),
                 spec.memoryBytes(), disk));
         long launchMillis = (System.nanoTime() - receivedNanos) / 1_000_000;
         store.started(spec.name(), status.accelerator(), status.guest());
@@ -108,7 +206,22 @@ public final class InstanceService {
         result.put("guestReadyMillis", status.readyMillis());
         result.put("accelerator", status.accelerator());
         result.put("placement", decision.explain());
+        if (queuedAt > 0) {
+            result.put("queuedMillis", System.currentTimeMillis() - queuedAt);
+        }
         return result;
+    }
+
+    /** Takes a standby host out of standby for {@code instance}; false (and an event) when its agent refuses. */
+    private boolean wake(String host, String instance) {
+        try {
+            hosts.wake(host);
+            events.publish("host-woken", host, "woken from standby to take " + instance, Map.of("instance", instance));
+            return true;
+        } catch (RuntimeException e) {
+            events.publish("host-wake-failed", host, "could not wake it for " + instance + ": " + e.getMessage());
+            return false;
+        }
     }
 
     /**
@@ -193,15 +306,15 @@ public final class InstanceService {
     public dev.virga.api.PlacementPreview dryRun(LaunchRequest request) {
         var spec = LaunchSpec.of(request);
         var image = images.find(spec.image()).orElseThrow(() -> new ApiError.NotFound("image", spec.image()));
-        var decision = placement.preview(new dev.virga.server.scheduler.Scheduler.Demand(spec.cpus(),
-                spec.memoryBytes(), image.image().fingerprint()), target(request), request.force());
+        if (!spec.placing().group().isEmpty()) {
+            groups.get(spec.placing().group());
+        }
+        long disk = spec.diskBytes() == 0 ? image.image().virtualSize() : spec.diskBytes();
+        var decision = placement.preview(demand(spec, image.image().fingerprint(), disk), spec.placing().target(),
+                spec.placing().force());
         return new dev.virga.api.PlacementPreview(decision.host().orElse(""), decision.candidates().stream()
                 .map(c -> new dev.virga.api.PlacementPreview.Verdict(c.host(), c.fits(), c.score(), c.reason()))
                 .toList());
-    }
-
-    private static String target(LaunchRequest request) {
-        return request.target() == null ? "" : request.target();
     }
 
     /** start, stop, restart, pause, resume. */
@@ -290,6 +403,17 @@ public final class InstanceService {
     /** Deletes the instance and everything its host has of it. A running one needs {@code force}. */
     public Operation delete(String name, boolean force) {
         var row = store.get(name);
+        if (row.state() == InstanceState.PENDING && row.host().isEmpty()) {
+            var waiting = operations.busy(name);
+            if (waiting.isPresent()) {
+                operations.cancel(waiting.get());
+                return operations.get(waiting.get());
+            }
+        }
+        if (row.state() == InstanceState.UNKNOWN) {
+            throw new ApiError.Conflict("instance '" + name + "' is on host " + row.host() + ", which is offline ("
+                    + row.reason() + "); delete it when the host is back, or remove the host with --force");
+        }
         var copies = store.copiesOf(name, "");
         if (!copies.isEmpty()) {
             throw new ApiError.Conflict("'" + name + "' is the base of " + String.join(", ", copies)

@@ -28,6 +28,12 @@ public final class Reconciler implements AutoCloseable {
     private final Operations operations;
     private final EventBus events;
     private final Duration period;
+    /**
+     * A host is offline after this many passes in a row without an answer (so within 3-4 s at the default 1 s
+     * period); one slow answer does not make it flap.
+     */
+    static final int MISSED_TO_OFFLINE = 3;
+    private final Map<String, Integer> misses = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean stopped;
     private final Thread thread;
 
@@ -65,9 +71,14 @@ public final class Reconciler implements AutoCloseable {
             try {
                 report = hosts.client(host).report();
             } catch (RuntimeException e) {
-                hosts.unreachable(host, e.getMessage());
+                int missed = misses.merge(host, 1, Integer::sum);
+                if (missed >= MISSED_TO_OFFLINE) {
+                    hosts.unreachable(host, missed + " heartbeats missed: " + e.getMessage());
+                    markUnknown(host);
+                }
                 continue;
             }
+            misses.remove(host);
             try {
                 hosts.reported(host, report);
                 reconcileHost(host, report, asked);
@@ -94,6 +105,27 @@ public final class Reconciler implements AutoCloseable {
                 continue;
             }
             apply(store, events, fresh.get(), Optional.ofNullable(actual.get(row.name())));
+        }
+    }
+
+    /**
+     * The VMs of a host that stopped answering may still run there: they are shown {@code unknown} (with their last
+     * known state in the reason) until the host answers again and says what they are.
+     */
+    private void markUnknown(String host) {
+        for (var row : store.onHost(host)) {
+            if (operations.busy(row.name()).isPresent()) {
+                continue;
+            }
+            switch (row.state()) {
+                case RUNNING, PAUSED, STOPPED -> {
+                    var why = "host " + host + " is offline; last known state: " + row.state().name().toLowerCase();
+                    store.state(row.name(), InstanceState.UNKNOWN, why);
+                    events.publish("instance-unknown", row.name(), why, Map.of("host", host));
+                }
+                default -> {
+                }
+            }
         }
     }
 
