@@ -32,6 +32,12 @@ final class AgentCommand implements Callable<Integer> {
     String listen;
     @Option(names = "--port", defaultValue = "0", description = "port of the agent endpoint (0: any free)") int port;
     @Option(names = "--accel", defaultValue = "auto", description = "auto, tcg or kvm") String accel;
+    @Option(names = "--labels", split = ",", paramLabel = "KEY=VALUE",
+            description = "labels for placement constraints, e.g. rack=a,ssd=true") java.util.Map<String, String> labels;
+    @Option(names = "--cpus", defaultValue = "0", description = "CPUs to offer to VMs (default: the machine's)")
+    int cpus;
+    @Option(names = "--memory", description = "memory to offer to VMs, e.g. 16G (default: the machine's; VMs never "
+            + "start beyond the machine's real memory whatever this says)") String memory;
 
     @Override
     public Integer call() throws Exception {
@@ -45,7 +51,8 @@ final class AgentCommand implements Callable<Integer> {
             throw new CliError("--token: this host has not joined yet; get a token with `virga host add-token`");
         }
         var agentToken = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
-        var agent = VirgaAgent.start(new AgentConfig(hostName, dir, listen, port, agentToken, accel));
+        var agent = VirgaAgent.start(new AgentConfig(hostName, dir, listen, port, agentToken, accel, checkedLabels(),
+                checkedCpus(), checkedMemory()));
         var client = new VirgaClient(server);
         try {
             if (known != null) {
@@ -66,6 +73,44 @@ final class AgentCommand implements Callable<Integer> {
         }));
         stop.await();
         return 0;
+    }
+
+    private java.util.Map<String, String> checkedLabels() {
+        var out = new java.util.TreeMap<String, String>();
+        if (labels == null) {
+            return out;
+        }
+        var key = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9._/-]{0,62}");
+        var value = java.util.regex.Pattern.compile("[A-Za-z0-9._:/-]{0,63}");
+        labels.forEach((k, v) -> {
+            if (!key.matcher(k).matches() || !value.matcher(v).matches()) {
+                throw new CliError("--labels: '" + k + "=" + v + "' is not a label (key: lower-case letters, digits, "
+                        + ". _ / -; value: letters, digits, . _ : / -)");
+            }
+            if (k.equals("arch") || k.equals("name")) {
+                throw new CliError("--labels: '" + k + "' is set by Virga itself (the host's " + k + ")");
+            }
+            out.put(k, v);
+        });
+        return out;
+    }
+
+    private int checkedCpus() {
+        if (cpus < 0 || cpus > 4096) {
+            throw new CliError("--cpus: " + cpus + " is out of range (0 = the machine's, up to 4096)");
+        }
+        return cpus;
+    }
+
+    private long checkedMemory() {
+        if (memory == null || memory.isBlank()) {
+            return 0;
+        }
+        try {
+            return dev.virga.api.Sizes.parse(memory);
+        } catch (IllegalArgumentException e) {
+            throw new CliError("--memory: " + e.getMessage());
+        }
     }
 
     private static void write(Path file, Membership m) throws IOException {

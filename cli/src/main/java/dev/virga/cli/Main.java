@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 InstanceCommands.Pause.class, InstanceCommands.Resume.class, InstanceCommands.Delete.class,
                 ExecCommand.class, ConsoleCommand.class, SnapshotCommands.class, CopyCommand.class, PublishCommand.class,
                 ImageCommands.class, OperationCommands.class, EventsCommand.class, HostCommands.class,
+                GroupCommands.class, ConfigCommands.class,
                 BenchCommands.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
