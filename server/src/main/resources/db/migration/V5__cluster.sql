@@ -7,6 +7,8 @@ ALTER TABLE hosts ADD COLUMN disk_free_bytes BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE hosts ADD COLUMN memory_available_bytes BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE instances ADD COLUMN group_name VARCHAR(63) NOT NULL DEFAULT '';
 ALTER TABLE instances ADD COLUMN placement_json TEXT NOT NULL DEFAULT '{}';
+-- the host a cold move is copying the instance to (it holds resources there too until the move ends)
+ALTER TABLE instances ADD COLUMN moving_to VARCHAR(63) NOT NULL DEFAULT '';
 CREATE TABLE placement_groups (
     name       VARCHAR(63) PRIMARY KEY,
     policy     VARCHAR(16) NOT NULL,

@@ -15,7 +15,7 @@ import java.util.stream.Collectors;
 @Command(name = "host", mixinStandardHelpOptions = true, description = "Look at and manage hosts.",
         subcommands = {HostCommands.ListHosts.class, HostCommands.Info.class, HostCommands.AddToken.class,
                 HostCommands.Standby.class, HostCommands.Wake.class, HostCommands.Maintenance.class,
-                HostCommands.Activate.class, HostCommands.Remove.class})
+                HostCommands.Activate.class, HostCommands.Evacuate.class, HostCommands.Remove.class})
 final class HostCommands {
 
     @Command(name = "add-token", mixinStandardHelpOptions = true,
@@ -155,6 +155,22 @@ final class HostCommands {
     static final class Activate extends Action {
         String action() {
             return "activate";
+        }
+    }
+
+    @Command(name = "evacuate", mixinStandardHelpOptions = true,
+            description = "Put a host in maintenance and move every VM off it (cold moves: stopped, copied, started "
+                    + "again if they ran; live moves come later).")
+    static final class Evacuate implements Callable<Integer> {
+        @Mixin ApiOptions api;
+        @Parameters(index = "0", description = "host name") String name;
+
+        @Override
+        public Integer call() {
+            var client = api.client();
+            var done = ApiOptions.await(client, client.evacuate(name), "evacuate " + name);
+            System.out.println("host " + name + " is empty; moved: " + done.result().get("moved"));
+            return 0;
         }
     }
 

@@ -123,6 +123,20 @@ public final class AgentClient {
                 + "/export?name=" + VirgaClient.enc(name)).GET().build()));
     }
 
+    /** A stopped VM's instance directory as a tar stream (for a cold move); the caller closes it. */
+    public InputStream exportInstance(String name) {
+        return http.exchange(http.request(BASE + "/instances/" + VirgaClient.enc(name) + "/archive").GET().build())
+                .body();
+    }
+
+    /** Hands this host a VM moved from another one (its instance directory as a tar stream). */
+    public VmStatus importInstance(String name, InputStream archive) {
+        var request = http.request(BASE + "/instances/" + VirgaClient.enc(name) + "/archive")
+                .header("Content-Type", "application/x-tar")
+                .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> archive)).build();
+        return http.send(request, Json.mapper().constructType(VmStatus.class));
+    }
+
     public void deleteImage(String fingerprint) {
         http.send("DELETE", BASE + "/images/" + VirgaClient.enc(fingerprint), null, Void.class);
     }

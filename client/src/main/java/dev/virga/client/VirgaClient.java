@@ -102,6 +102,11 @@ public final class VirgaClient {
         return operationAt(http.sendForLocation("POST", "/1.0/instances/" + enc(source) + "/copy", request));
     }
 
+    /** Moves an instance to another host (cold: stopped, disk chain copied, started again if it ran). */
+    public Operation move(String name, dev.virga.api.MoveRequest request) {
+        return operationAt(http.sendForLocation("POST", "/1.0/instances/" + enc(name) + "/move", request));
+    }
+
     /** Turns an instance (or one of its snapshots) into an image. */
     public Operation publish(String instance, dev.virga.api.PublishRequest request) {
         return operationAt(http.sendForLocation("POST", "/1.0/instances/" + enc(instance) + "/publish", request));
@@ -228,6 +233,11 @@ public final class VirgaClient {
      */
     public Host hostAction(String name, String action) {
         return http.send("POST", "/1.0/hosts/" + enc(name) + "/" + enc(action), null, Host.class);
+    }
+
+    /** Moves every instance off a host (which goes to maintenance). */
+    public Operation evacuate(String host) {
+        return operationAt(http.sendForLocation("POST", "/1.0/hosts/" + enc(host) + "/evacuate", null));
     }
 
     public void removeHost(String name, boolean force) {

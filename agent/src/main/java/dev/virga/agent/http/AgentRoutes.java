@@ -49,6 +49,17 @@ public final class AgentRoutes {
         });
         app.get(BASE + "/instances", ctx -> ctx.json(vms.statuses()));
         app.put(BASE + "/instances/{name}", ctx -> ctx.json(vms.create(read(ctx, VmSpec.class))));
+        app.get(BASE + "/instances/{name}/archive", ctx -> {
+            var name = ctx.pathParam("name");
+            vms.checkMovable(name);
+            ctx.status(200).contentType("application/x-tar");
+            // the servlet's own stream, as for image exports: Javalin's may gzip
+            try (var out = ctx.res().getOutputStream()) {
+                vms.exportInstance(name, out);
+            }
+        });
+        app.put(BASE + "/instances/{name}/archive", ctx -> ctx.json(vms.importInstance(ctx.pathParam("name"),
+                ctx.bodyInputStream())));
         app.post(BASE + "/instances/{name}/start", ctx -> ctx.json(vms.start(ctx.pathParam("name"))));
         app.post(BASE + "/instances/{name}/stop", ctx -> ctx.json(vms.stop(ctx.pathParam("name"),
                 read(ctx, StopSpec.class))));

@@ -400,6 +400,158 @@ public final class InstanceService {
         events.publish("instance-started", name, what + " (guest agent ready after " + status.readyMillis() + " ms)");
     }
 
+    /**
+     * Cold move: chooses the new host first (the scheduler, never the current host; or {@code target}), stops the
+     * VM if it runs, copies its instance directory (disk chain, snapshots, memory states) host to host through
+     * this server, switches the record to the new host, removes it from the old one and starts it again if it ran.
+     * The image must already be on the new host (placement only picks such hosts). Any failure before the switch
+     * removes what reached the new host and starts the VM again where it was.
+     */
+    public Operation move(String name, dev.virga.api.MoveRequest request) {
+        var row = store.get(name);
+        if (request.live()) {
+            throw new ApiError.BadInput("live", "live migration is not available yet; without --live the VM is "
+                    + "stopped, moved with its disk chain and started again on the new host");
+        }
+        if (row.host().isEmpty() || row.state().transitional() || row.state() == InstanceState.UNKNOWN
+                || row.state() == InstanceState.ERROR) {
+            throw new ApiError.Conflict("cannot move '" + name + "' while it is " + row.state().name().toLowerCase()
+                    + (row.reason().isEmpty() ? "" : " (" + row.reason() + ")"));
+        }
+        var target = request.target().strip();
+        if (!target.isEmpty() && hosts.find(target).isEmpty()) {
+            throw new ApiError.NotFound("host", target);
+        }
+        if (target.equals(row.host())) {
+            throw new ApiError.BadInput("target", "'" + name + "' is already on " + target);
+        }
+        if (store.isCopy(name) || !store.copiesOf(name, "").isEmpty()) {
+            throw new ApiError.Conflict("'" + name + "' shares disk layers with "
+                    + (store.isCopy(name) ? "the instance it is a copy of" : String.join(", ", store.copiesOf(name, "")))
+                    + " on " + row.host() + "; linked copies cannot move");
+        }
+        return operations.start("move", name, progress -> runMove(row, target, request.force(), progress));
+    }
+
+    private Map<String, Object> runMove(InstanceRow row, String target, boolean force, Operations.Progress progress) {
+        var name = row.name();
+        var source = row.host();
+        boolean wasRunning = row.state() == InstanceState.RUNNING || row.state() == InstanceState.PAUSED;
+        var placing = row.placing();
+        var constraints = new java.util.ArrayList<>(placing.constraints());
+        constraints.add("name!=" + source);
+        var moving = new LaunchSpec(name, row.image(), row.cpus(), row.memoryBytes(), row.diskBytes(),
+                new LaunchSpec.Placing(constraints, row.group(), target, force, true));
+        var decision = placement.reserveMove(name, demand(moving, row.fingerprint(), row.diskBytes()), target, force);
+        var dest = decision.host().orElseThrow(() -> new ApiError.Conflict("no host can take '" + name + "': "
+                + decision.explain(), Map.of("hosts", decision.explain())));
+        long started = System.nanoTime();
+        var from = hosts.client(source);
+        var to = hosts.client(dest);
+        store.state(name, InstanceState.MOVING, "moving from " + source + " to " + dest);
+        events.publish("instance-moving", name, "moving from " + source + " to " + dest + " (" + decision.explain()
+                + ")", Map.of("from", source, "to", dest));
+        long bytes;
+        try {
+            if (wasRunning) {
+                progress.update("stopping on " + source);
+                from.stop(name, new StopSpec(false, 60));
+            }
+            progress.update("copying the disk chain from " + source + " to " + dest);
+            try (var archive = new CountingInputStream(from.exportInstance(name))) {
+                to.importInstance(name, archive);
+                bytes = archive.count();
+            }
+        } catch (RuntimeException | java.io.IOException e) {
+            undoMove(name, dest, to, from, wasRunning);
+            throw new IllegalStateException("move of " + name + " to " + dest + " failed: " + e.getMessage()
+                    + "; it stays on " + source, e);
+        }
+        placement.moved(name, dest);
+        store.state(name, InstanceState.STOPPED, "moved from " + source);
+        var leftover = "";
+        try {
+            from.delete(name);
+        } catch (RuntimeException e) {
+            leftover = "its old copy on " + source + " could not be removed: " + e.getMessage();
+            LOG.warn("move of {}: {}", name, leftover);
+        }
+        if (wasRunning) {
+            progress.update("starting on " + dest);
+            store.state(name, InstanceState.STARTING, "");
+            running(name, to.start(name), "started on " + dest + " after a move");
+        }
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        events.publish("instance-moved", name, "moved from " + source + " to " + dest + " in " + millis + " ms ("
+                + bytes + " bytes copied)", Map.of("from", source, "to", dest));
+        var result = new HashMap<String, Object>();
+        result.put("from", source);
+        result.put("host", dest);
+        result.put("bytes", bytes);
+        result.put("millis", millis);
+        result.put("placement", decision.explain());
+        if (!leftover.isEmpty()) {
+            result.put("warning", leftover);
+        }
+        return result;
+    }
+
+    /** A move that failed before the switch: nothing stays on the new host, the VM runs again where it was. */
+    private void undoMove(String name, String dest, AgentClient to, AgentClient from, boolean wasRunning) {
+        try {
+            to.delete(name);
+        } catch (RuntimeException e) {
+            LOG.warn("move of {}: cannot remove the partial copy on {}: {}", name, dest, e.getMessage());
+        }
+        placement.notMoved(name);
+        try {
+            if (wasRunning) {
+                running(name, from.start(name), "started again after a failed move");
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("move of {}: cannot start it again: {}", name, e.getMessage());
+        }
+        resync(name, from);
+    }
+
+    /**
+     * Puts the host in maintenance and moves every instance off it, one after another (cold moves). The operation
+     * succeeds when the host is empty, and otherwise names each instance that stayed and why.
+     */
+    public Operation evacuate(String host) {
+        var h = hosts.find(host).orElseThrow(() -> new ApiError.NotFound("host", host));
+        if (!Hosts.ONLINE.equals(h.state())) {
+            throw new ApiError.Conflict("host " + host + " is offline; its instances cannot be copied off it");
+        }
+        return operations.start("evacuate", "host:" + host, progress -> {
+            hosts.mode(host, dev.virga.server.scheduler.Scheduler.HostState.MAINTENANCE);
+            events.publish("host-maintenance", host, "in maintenance: being evacuated");
+            var moved = new java.util.TreeMap<String, String>();
+            var stayed = new java.util.TreeMap<String, String>();
+            for (var row : store.onHost(host)) {
+                progress.update("moving " + row.name() + " (" + (moved.size() + stayed.size() + 1) + " of "
+                        + store.onHost(host).size() + ")");
+                try {
+                    var op = move(row.name(), new dev.virga.api.MoveRequest("", false, false));
+                    var done = operations.waitFor(op.id(), java.time.Duration.ofHours(6));
+                    if (done.status() == dev.virga.api.OperationStatus.SUCCESS) {
+                        moved.put(row.name(), String.valueOf(done.result().get("host")));
+                    } else {
+                        stayed.put(row.name(), done.error());
+                    }
+                } catch (RuntimeException e) {
+                    stayed.put(row.name(), e.getMessage());
+                }
+            }
+            if (!stayed.isEmpty()) {
+                throw new IllegalStateException("host " + host + " still has " + stayed.size() + " instance(s): "
+                        + stayed.entrySet().stream().map(e -> e.getKey() + " (" + e.getValue() + ")")
+                        .collect(java.util.stream.Collectors.joining("; ")) + "; moved: " + moved);
+            }
+            return Map.of("moved", moved);
+        });
+    }
+
     /** Deletes the instance and everything its host has of it. A running one needs {@code force}. */
     public Operation delete(String name, boolean force) {
         var row = store.get(name);
@@ -483,6 +635,11 @@ public final class InstanceService {
             LOG.warn("cannot resync {} after a failed operation: {}", name, e.getMessage());
             store.state(name, InstanceState.ERROR, "host unreachable: " + e.getMessage());
         }
+    }
+
+    /** Frees the reservation of a move that will not finish. */
+    void releaseMove(String name) {
+        placement.notMoved(name);
     }
 
     InstanceStore store() {

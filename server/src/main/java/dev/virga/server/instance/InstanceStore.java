@@ -126,6 +126,20 @@ final class InstanceStore {
         }
     }
 
+    /** Whether {@code name}'s disk reads through another instance's snapshot. */
+    boolean isCopy(String name) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT base_instance FROM instances WHERE name = :n")
+                .bind("n", name).mapTo(String.class).findOne()).map(b -> !b.isEmpty()).orElse(false);
+    }
+
+    /** Instance name → the host a move was copying it to. */
+    java.util.Map<String, String> moves() {
+        var out = new java.util.TreeMap<String, String>();
+        jdbi.useHandle(h -> h.createQuery("SELECT name, moving_to FROM instances WHERE moving_to <> ''")
+                .map((rs, ctx) -> out.put(rs.getString(1), rs.getString(2))).list());
+        return out;
+    }
+
     /** Instances in {@code state} with no host yet. */
     List<InstanceRow> hostless(InstanceState state) {
         return jdbi.withHandle(h -> h.createQuery("SELECT * FROM instances WHERE host = '' AND state = :s ORDER BY "

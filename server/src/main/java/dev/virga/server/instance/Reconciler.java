@@ -24,6 +24,7 @@ import java.util.stream.Collectors;
 public final class Reconciler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
     private final InstanceStore store;
+    private final java.util.function.Consumer<String> placementRelease;
     private final Hosts hosts;
     private final Operations operations;
     private final EventBus events;
@@ -40,6 +41,7 @@ public final class Reconciler implements AutoCloseable {
     public Reconciler(InstanceService instances, Hosts hosts, Operations operations, EventBus events,
                       Duration period) {
         this.store = instances.store();
+        this.placementRelease = instances::releaseMove;
         this.hosts = hosts;
         this.operations = operations;
         this.events = events;
@@ -65,6 +67,7 @@ public final class Reconciler implements AutoCloseable {
     /** One pass over every host. */
     public void runOnce() {
         failHostless(System.currentTimeMillis());
+        abandonMoves();
         for (var host : hosts.names()) {
             HostReport report;
             long asked = System.currentTimeMillis();
@@ -127,6 +130,26 @@ public final class Reconciler implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Moves cut short by a server stop (no operation drives them): the instance still lives on its old host (the
+     * switch is the move's last store write), so what reached the new host is removed and the reservation freed.
+     */
+    private void abandonMoves() {
+        store.moves().forEach((name, dest) -> {
+            if (operations.busy(name).isPresent()) {
+                return;
+            }
+            try {
+                hosts.client(dest).delete(name);
+                placementRelease.accept(name);
+                events.publish("instance-move-abandoned", name, "a move to " + dest + " was interrupted; "
+                        + "its partial copy there was removed");
+            } catch (RuntimeException e) {
+                LOG.warn("cannot clean the interrupted move of {} on {} yet: {}", name, dest, e.getMessage());
+            }
+        });
     }
 
     /** Launches that died before they chose a host: nothing was made anywhere. */

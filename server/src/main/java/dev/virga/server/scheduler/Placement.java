@@ -48,6 +48,37 @@ public final class Placement {
         });
     }
 
+    /**
+     * For a cold move: chooses a host other than the instance's own and records it in {@code moving_to}, where the
+     * instance then holds resources too until the move ends ({@link #moved} or {@link #notMoved}).
+     */
+    public synchronized Scheduler.Decision reserveMove(String instance, Scheduler.Demand demand, String target,
+                                                       boolean force) {
+        checkTarget(target);
+        var policy = settings.policy();
+        return jdbi.inTransaction(h -> {
+            h.createUpdate("UPDATE placement_lock SET version = version + 1 WHERE id = 1").execute();
+            var decision = Scheduler.place(demand, snapshot(h, demand), target, force, policy);
+            decision.host().ifPresent(host -> h.createUpdate("UPDATE instances SET moving_to = :h, updated_at = :now "
+                            + "WHERE name = :n")
+                    .bind("h", host).bind("now", System.currentTimeMillis()).bind("n", instance).execute());
+            return decision;
+        });
+    }
+
+    /** The move is done: the instance lives on its new host only. */
+    public void moved(String instance, String host) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE instances SET host = :h, moving_to = '', updated_at = :now "
+                        + "WHERE name = :n")
+                .bind("h", host).bind("now", System.currentTimeMillis()).bind("n", instance).execute());
+    }
+
+    /** The move was given up: the instance holds nothing on the other host any more. */
+    public void notMoved(String instance) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE instances SET moving_to = '' WHERE name = :n")
+                .bind("n", instance).execute());
+    }
+
     /** Where it would go now, without assigning anything. */
     public Scheduler.Decision preview(Scheduler.Demand demand, String target, boolean force) {
         checkTarget(target);
@@ -81,17 +112,30 @@ public final class Placement {
         var withImage = new HashSet<>(h.createQuery("SELECT host FROM image_hosts WHERE fingerprint = :f")
                 .bind("f", demand.fingerprint()).mapTo(String.class).list());
         var allocated = new HashMap<String, long[]>();
-        h.createQuery("SELECT host, SUM(cpus) AS c, SUM(memory_bytes) AS m, SUM(disk_bytes) AS d FROM instances "
-                        + "WHERE host <> '' GROUP BY host")
-                .map((rs, ctx) -> allocated.put(rs.getString("host"),
-                        new long[] {rs.getLong("c"), rs.getLong("m"), rs.getLong("d")}))
-                .list();
+        for (var column : List.of("host", "moving_to")) {
+            h.createQuery("SELECT " + column + " AS on_host, SUM(cpus) AS c, SUM(memory_bytes) AS m, "
+                            + "SUM(disk_bytes) AS d FROM instances WHERE " + column + " <> '' GROUP BY " + column)
+                    .map((rs, ctx) -> {
+                        var a = allocated.computeIfAbsent(rs.getString("on_host"), k -> new long[3]);
+                        a[0] += rs.getLong("c");
+                        a[1] += rs.getLong("m");
+                        a[2] += rs.getLong("d");
+                        return a;
+                    })
+                    .list();
+        }
         var members = new HashMap<String, Set<String>>();
-        demand.group().ifPresent(g -> h.createQuery("SELECT name, host FROM instances WHERE group_name = :g "
-                        + "AND host <> ''")
+        demand.group().ifPresent(g -> h.createQuery("SELECT name, host, moving_to FROM instances "
+                        + "WHERE group_name = :g AND host <> ''")
                 .bind("g", g.name())
-                .map((rs, ctx) -> members.computeIfAbsent(rs.getString("host"), k -> new HashSet<>())
-                        .add(rs.getString("name")))
+                .map((rs, ctx) -> {
+                    members.computeIfAbsent(rs.getString("host"), k -> new HashSet<>()).add(rs.getString("name"));
+                    if (!rs.getString("moving_to").isEmpty()) {
+                        members.computeIfAbsent(rs.getString("moving_to"), k -> new HashSet<>())
+                                .add(rs.getString("name"));
+                    }
+                    return g;
+                })
                 .list());
         return h.createQuery("SELECT name, state, mode, arch, labels_json, cpus, memory_bytes, disk_bytes FROM hosts")
                 .map((rs, ctx) -> {
