@@ -12,7 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Cold moves between two real agents: a running VM with a snapshot moves with its data and snapshot, comes back
- * running, and leaves nothing on the old host; bad requests are refused; evacuate empties a host.
+ * running, and leaves nothing on the old host; bad requests are refused; evacuate empties a host; a standby host
+ * is woken by a launch only it can take.
  */
 class MoveIT {
     @TempDir
@@ -68,6 +69,18 @@ class MoveIT {
             assertThat(Files.exists(dir.resolve("h2/instances/vm"))).isFalse();
             assertThat(cluster.cli("start", "vm").exit()).isZero();
             assertThat(read(cluster, "/root/before")).isEqualTo("A");
+
+            // standby: the empty h2 sleeps (its agent refuses VMs) until a launch only it can take wakes it
+            assertThat(cluster.cli("host", "activate", "h2").exit()).isZero();
+            var standby = cluster.cli("host", "standby", "h2");
+            assertThat(standby.out()).contains("host h2 is online, mode standby");
+            assertThat(Files.exists(dir.resolve("h2/standby"))).isTrue();
+            var woken = cluster.cli("launch", "tiny", "w", "--memory", "128M", "--constraint", "name=h2");
+            assertThat(woken.exit()).as(woken.toString()).isZero();
+            assertThat(client.instance("w").host()).isEqualTo("h2");
+            assertThat(client.host("h2").mode()).isEqualTo("active");
+            assertThat(Files.exists(dir.resolve("h2/standby"))).isFalse();
+            assertThat(client.events(0)).anySatisfy(e -> assertThat(e.type()).isEqualTo("host-woken"));
             assertThat(client.await(client.delete("vm", true), o -> { }).status()).isEqualTo(OperationStatus.SUCCESS);
         }
     }
