@@ -28,8 +28,7 @@ public final class Reconciler implements AutoCloseable {
     private final Operations operations;
     private final EventBus events;
     private final Duration period;
-    private volatile boolean stopped;
-    private final Thread thread;
+    private Thread thread;
 
     public Reconciler(InstanceService instances, Hosts hosts, Operations operations, EventBus events,
                       Duration period) {
@@ -38,15 +37,21 @@ public final class Reconciler implements AutoCloseable {
         this.operations = operations;
         this.events = events;
         this.period = period;
-        this.thread = Thread.ofVirtual().name("reconciler").unstarted(this::loop);
     }
 
-    public void start() {
-        thread.start();
+    /** Starts the loop (again, after {@link #stop()}: a server that leads again after standing by). */
+    public synchronized void start() {
+        if (thread == null) {
+            thread = Thread.ofVirtual().name("reconciler").start(this::loop);
+        }
+    }
+
+    private synchronized boolean running() {
+        return thread == Thread.currentThread();
     }
 
     private void loop() {
-        while (!stopped) {
+        while (running()) {
             runOnce();
             try {
                 Thread.sleep(period);
@@ -65,6 +70,9 @@ public final class Reconciler implements AutoCloseable {
             try {
                 report = hosts.client(host).report();
             } catch (RuntimeException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    return; // stopped while asking: the host is not to blame
+                }
                 hosts.unreachable(host, e.getMessage());
                 continue;
             }
@@ -179,15 +187,26 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
-        stopped = true;
-        thread.interrupt();
+    /** Stops the loop and waits for a pass under way: it must not write into a store that is closing. */
+    public void stop() {
+        Thread t;
+        synchronized (this) {
+            t = thread;
+            thread = null;
+        }
+        if (t == null) {
+            return;
+        }
+        t.interrupt();
         try {
-            // a pass under way must not write into a store that is being closed
-            thread.join(5_000);
+            t.join(5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    @Override
+    public void close() {
+        stop();
     }
 }
