@@ -167,6 +167,11 @@ public final class VirgaServer implements AutoCloseable {
         }
     }
 
+    /** Whether the reconcile loop runs here (only ever on the leader). */
+    boolean reconciling() {
+        return reconciler.running();
+    }
+
     /** Whether this server leads (always on SQLite; on PostgreSQL the one holding the leader lock). */
     public boolean leading() {
         return leadership.leading();

@@ -23,7 +23,7 @@ final class PostgresPool {
         config.setMaximumPoolSize(MAX_CONNECTIONS);
         config.setMinimumIdle(2);
         config.setConnectionTimeout(10_000);
-        config.setInitializationFailTimeout(10_000);
+        config.setInitializationFailTimeout(1); // one try: a store that cannot be reached fails the start at once
         config.addDataSourceProperty("tcpKeepAlive", "true");
         try {
             return new HikariDataSource(config);

@@ -46,12 +46,17 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
-    private synchronized boolean running() {
+    /** Whether the loop runs. */
+    public synchronized boolean running() {
+        return thread != null;
+    }
+
+    private synchronized boolean mine() {
         return thread == Thread.currentThread();
     }
 
     private void loop() {
-        while (running()) {
+        while (mine()) {
             runOnce();
             try {
                 Thread.sleep(period);

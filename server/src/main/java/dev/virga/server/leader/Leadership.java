@@ -32,9 +32,12 @@ public final class Leadership implements AutoCloseable {
     private final Duration retry;
     private volatile boolean leading;
     private volatile boolean closed;
+    /** After losing the lock, this server lets the standbys try first: the trouble is more likely its own. */
+    private long quietUntil;
     private Thread thread;
 
     Leadership(LeaderLock lock, Jdbi jdbi, Supplier<String> self, Duties duties, Duration retry) {
+        this.quietUntil = System.nanoTime();
         this.lock = lock;
         this.record = new LeaderRecord(jdbi);
         this.self = self;
@@ -75,13 +78,16 @@ public final class Leadership implements AutoCloseable {
             return;
         }
         try {
-            if (!leading && lock.tryAcquire()) {
+            if (!leading && System.nanoTime() - quietUntil >= 0 && lock.tryAcquire()) {
                 record.write(self.get());
+                // what a starting server does comes first: no write is taken before operations left running by the
+                // previous leader are marked failed
+                duties.lead();
                 leading = true;
                 LOG.info("this server ({}) leads", self.get());
-                duties.lead();
             } else if (leading && !lock.held()) {
                 leading = false;
+                quietUntil = System.nanoTime() + 3 * retry.toNanos();
                 LOG.warn("this server ({}) lost the leader lock; standing by", self.get());
                 duties.standBy();
             }
@@ -90,6 +96,7 @@ public final class Leadership implements AutoCloseable {
             LOG.warn("leader election step failed: {}", e.getMessage(), e);
             if (leading) {
                 leading = false;
+                quietUntil = System.nanoTime() + 3 * retry.toNanos();
                 duties.standBy();
             }
             lock.close();
