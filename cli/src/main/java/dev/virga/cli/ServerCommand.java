@@ -36,8 +36,12 @@ final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (advertise != null) {
-            Home.servers("--advertise", advertise);
+        if (db != null && db.isBlank()) {
+            throw new CliError("--db: empty; give jdbc:postgresql://HOST:PORT/DATABASE?user=USER&password=PASSWORD, "
+                    + "or leave --db out for SQLite in DIR/db");
+        }
+        if (advertise != null && Home.servers("--advertise", advertise).size() != 1) {
+            throw new CliError("--advertise: '" + advertise + "' is more than one URL");
         }
         VirgaServer server;
         try {
