@@ -95,10 +95,10 @@ public final class Leadership implements AutoCloseable {
             // the store is unreachable or a duty failed: give the lead up rather than lead half-way
             LOG.warn("leader election step failed: {}", e.getMessage(), e);
             if (leading) {
-                leading = false;
                 quietUntil = System.nanoTime() + 3 * retry.toNanos();
-                duties.standBy();
             }
+            leading = false;
+            duties.standBy(); // also after a takeover that failed half-way: stopping what is not running is nothing
             lock.close();
         }
     }
