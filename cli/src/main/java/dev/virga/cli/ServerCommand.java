@@ -23,9 +23,10 @@ import java.util.concurrent.CountDownLatch;
 final class ServerCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, description = "state directory (SQLite in DIR/db, upload spool)")
     Path data;
-    @Option(names = "--db", paramLabel = "JDBC_URL", description = "state store: jdbc:postgresql://HOST:PORT/DATABASE"
-            + "?user=USER&password=PASSWORD (pooled; the database must exist, the schema is made), or "
-            + "jdbc:sqlite:FILE (default: SQLite in DIR/db/virga.sqlite)")
+    @Option(names = "--db", paramLabel = "JDBC_URL", defaultValue = "${env:VIRGA_DB}", description = "state store: "
+            + "jdbc:postgresql://HOST:PORT/DATABASE?user=USER&password=PASSWORD (pooled; the database must exist, "
+            + "the schema is made), or jdbc:sqlite:FILE (default: $VIRGA_DB, which keeps the password out of the "
+            + "process list, else SQLite in DIR/db/virga.sqlite)")
     String db;
     @Option(names = "--listen", defaultValue = "127.0.0.1", description = "address to listen on") String listen;
     @Option(names = "--port", defaultValue = "" + Home.DEFAULT_PORT, description = "API port (0: any free port)")
