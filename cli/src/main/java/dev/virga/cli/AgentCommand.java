@@ -10,7 +10,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -24,7 +23,9 @@ import java.util.concurrent.CountDownLatch;
                 + "(virga host add-token). It keeps DIR/membership.json and rejoins with it after a restart, so "
                 + "--token is needed only the first time. Several agents may run on one machine (own --data)."})
 final class AgentCommand implements Callable<Integer> {
-    @Option(names = "--server", required = true, description = "the control plane's URL") URI server;
+    @Option(names = "--server", required = true, paramLabel = "URL[,URL...]", description = "the control plane's "
+            + "URL; several servers on one PostgreSQL store comma-separated (join and rejoin go to the leader)")
+    String server;
     @Option(names = "--token", description = "one-use join token (first start only)") String token;
     @Option(names = "--data", required = true, description = "this host's directory (images, instances)") Path data;
     @Option(names = "--name", description = "host name (default: the machine's hostname)") String name;
@@ -41,6 +42,7 @@ final class AgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        var servers = Home.servers("--server", server);
         var dir = data.toAbsolutePath();
         Files.createDirectories(dir);
         var membershipFile = dir.resolve("membership.json");
@@ -53,7 +55,7 @@ final class AgentCommand implements Callable<Integer> {
         var agentToken = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
         var agent = VirgaAgent.start(new AgentConfig(hostName, dir, listen, port, agentToken, accel, checkedLabels(),
                 checkedCpus(), checkedMemory()));
-        var client = new VirgaClient(server);
+        var client = new VirgaClient(servers);
         try {
             if (known != null) {
                 client.rejoin(hostName, new JoinRequest(hostName, "", known.secret(), agent.url().toString(), agentToken));
@@ -65,7 +67,7 @@ final class AgentCommand implements Callable<Integer> {
             agent.close();
             throw e;
         }
-        System.out.println("host " + hostName + " (" + agent.url() + ") joined " + server);
+        System.out.println("host " + hostName + " (" + agent.url() + ") joined " + client.base());
         var stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.close();

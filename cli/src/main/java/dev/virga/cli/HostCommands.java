@@ -31,7 +31,7 @@ final class HostCommands {
             var t = client.addJoinToken(java.time.Duration.ofSeconds(ttl));
             System.out.println(t.token());
             System.err.println("valid once, until " + t.expiresAt() + "; on the new host run:");
-            System.err.println("  ./virga agent --server " + client.base() + " --token " + t.token()
+            System.err.println("  ./virga agent --server " + client.servers() + " --token " + t.token()
                     + " --data DIR [--name NAME] [--labels k=v,...]");
             return 0;
         }

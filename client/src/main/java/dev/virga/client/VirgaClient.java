@@ -18,7 +18,6 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -41,8 +40,19 @@ public final class VirgaClient {
         this.http = new Http(base, token);
     }
 
+    /** Several servers on one store, tried in order (see {@link ServerUrls}). */
+    public VirgaClient(List<URI> servers) {
+        this.http = new Http(servers, "");
+    }
+
+    /** The server that took the last request. */
     public URI base() {
         return http.base();
+    }
+
+    /** Every server this client may ask, in order, as {@code --url} takes them (comma-separated). */
+    public String servers() {
+        return String.join(",", http.bases().stream().map(URI::toString).toList());
     }
 
     public ServerInfo info() {
@@ -92,9 +102,7 @@ public final class VirgaClient {
 
     /** Opens the interactive serial console: bytes the guest writes arrive as binary messages. */
     public CompletableFuture<WebSocket> console(String name, WebSocket.Listener listener) {
-        var uri = URI.create(http.base().toString().replaceFirst("^http", "ws"))
-                .resolve("/1.0/instances/" + enc(name) + "/console");
-        return http.client().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5)).buildAsync(uri, listener);
+        return http.websocket("/1.0/instances/" + enc(name) + "/console", listener);
     }
 
     /** Copies an instance from one of its snapshots (or a snapshot taken now). */
@@ -296,24 +304,20 @@ public final class VirgaClient {
     public void followEvents(Predicate<Event> until) {
         var request = http.request("/1.0/events/stream").header("Accept", "text/event-stream")
                 .timeout(Duration.ofDays(365)).GET().build();
-        try {
-            var response = http.client().send(request, HttpResponse.BodyHandlers.ofLines());
-            try (var lines = response.body()) {
-                var it = lines.iterator();
-                while (it.hasNext()) {
-                    var line = it.next();
-                    if (line.startsWith("data:")) {
-                        var event = Json.mapper().readValue(line.substring(5).strip(), Event.class);
-                        if (until.test(event)) {
-                            return;
-                        }
+        var response = http.exchange(request);
+        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(response.body(),
+                StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = lines.readLine()) != null) {
+                if (line.startsWith("data:")) {
+                    var event = Json.mapper().readValue(line.substring(5).strip(), Event.class);
+                    if (until.test(event)) {
+                        return;
                     }
                 }
             }
         } catch (IOException e) {
             throw new ApiException(0, "event stream of " + http.base() + " broke: " + e.getMessage(), Map.of());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -29,15 +29,18 @@ public final class Hosts {
             new com.fasterxml.jackson.core.type.TypeReference<>() { };
     private final Jdbi jdbi;
     private final Settings settings;
-    private final Map<String, AgentClient> clients = new ConcurrentHashMap<>();
+    /** One client per host, replaced when the host's address or token changes (another server may change them). */
+    private final Map<String, Cached> clients = new ConcurrentHashMap<>();
+
+    private record Endpoint(String url, String token) {
+    }
+
+    private record Cached(Endpoint endpoint, AgentClient client) {
+    }
 
     public Hosts(Jdbi jdbi, Settings settings) {
         this.jdbi = jdbi;
         this.settings = settings;
-        for (var row : jdbi.withHandle(h -> h.createQuery("SELECT name, url, token FROM hosts")
-                .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)}).list())) {
-            clients.put(row[0], new AgentClient(URI.create(row[1]), row[2]));
-        }
     }
 
     /** Adds a host, or points a known host at its (new) agent address. */
@@ -51,20 +54,21 @@ public final class Hosts {
                         .bind("state", OFFLINE).execute();
             }
         });
-        clients.put(name, new AgentClient(url, token));
         LOG.info("host {} attached at {}", name, url);
     }
 
+    /** The agent of {@code host} at the address the store has now (a host rejoins at a new one after a restart). */
     public AgentClient client(String host) {
-        var c = clients.get(host);
-        if (c == null) {
-            throw new ApiError.NotFound("host", host);
-        }
-        return c;
+        var endpoint = jdbi.withHandle(h -> h.createQuery("SELECT url, token FROM hosts WHERE name = :n")
+                        .bind("n", host).map((rs, ctx) -> new Endpoint(rs.getString("url"), rs.getString("token")))
+                        .findOne())
+                .orElseThrow(() -> new ApiError.NotFound("host", host));
+        return clients.compute(host, (name, cached) -> cached != null && cached.endpoint().equals(endpoint) ? cached
+                : new Cached(endpoint, new AgentClient(URI.create(endpoint.url()), endpoint.token()))).client();
     }
 
     public List<String> names() {
-        return List.copyOf(clients.keySet());
+        return jdbi.withHandle(h -> h.createQuery("SELECT name FROM hosts ORDER BY name").mapTo(String.class).list());
     }
 
     public void reported(String name, HostReport report) {

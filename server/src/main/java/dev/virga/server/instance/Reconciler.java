@@ -35,8 +35,7 @@ public final class Reconciler implements AutoCloseable {
      */
     static final int MISSED_TO_OFFLINE = 3;
     private final Map<String, Integer> misses = new java.util.concurrent.ConcurrentHashMap<>();
-    private volatile boolean stopped;
-    private final Thread thread;
+    private Thread thread;
 
     public Reconciler(InstanceService instances, Hosts hosts, Operations operations, EventBus events,
                       Duration period) {
@@ -46,15 +45,26 @@ public final class Reconciler implements AutoCloseable {
         this.operations = operations;
         this.events = events;
         this.period = period;
-        this.thread = Thread.ofVirtual().name("reconciler").unstarted(this::loop);
     }
 
-    public void start() {
-        thread.start();
+    /** Starts the loop (again, after {@link #stop()}: a server that leads again after standing by). */
+    public synchronized void start() {
+        if (thread == null) {
+            thread = Thread.ofVirtual().name("reconciler").start(this::loop);
+        }
+    }
+
+    /** Whether the loop runs. */
+    public synchronized boolean running() {
+        return thread != null;
+    }
+
+    private synchronized boolean mine() {
+        return thread == Thread.currentThread();
     }
 
     private void loop() {
-        while (!stopped) {
+        while (mine()) {
             runOnce();
             try {
                 Thread.sleep(period);
@@ -74,6 +84,9 @@ public final class Reconciler implements AutoCloseable {
             try {
                 report = hosts.client(host).report();
             } catch (RuntimeException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    return; // stopped while asking: the host is not to blame
+                }
                 int missed = misses.merge(host, 1, Integer::sum);
                 if (missed >= MISSED_TO_OFFLINE) {
                     hosts.unreachable(host, missed + " heartbeats missed: " + e.getMessage());
@@ -234,15 +247,26 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
-        stopped = true;
-        thread.interrupt();
+    /** Stops the loop and waits for a pass under way: it must not write into a store that is closing. */
+    public void stop() {
+        Thread t;
+        synchronized (this) {
+            t = thread;
+            thread = null;
+        }
+        if (t == null) {
+            return;
+        }
+        t.interrupt();
         try {
-            // a pass under way must not write into a store that is being closed
-            thread.join(5_000);
+            t.join(5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    @Override
+    public void close() {
+        stop();
     }
 }

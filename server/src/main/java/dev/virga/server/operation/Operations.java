@@ -31,6 +31,7 @@ public final class Operations {
     private final EventBus events;
     private final Map<String, CompletableFuture<Operation>> running = new ConcurrentHashMap<>();
     private final Map<String, String> busyTargets = new ConcurrentHashMap<>();
+    private static final Duration STORE_POLL = Duration.ofMillis(200);
 
     /** The body of an operation; returns its result, or throws to fail it with the exception's message. */
     @FunctionalInterface
@@ -245,7 +246,7 @@ public final class Operations {
     public Operation waitFor(String id, Duration timeout) {
         var future = running.get(id);
         if (future == null) {
-            return get(id);
+            return watchStore(id, timeout);
         }
         try {
             return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -257,6 +258,22 @@ public final class Operations {
         } catch (ExecutionException e) {
             return get(id);
         }
+    }
+
+    /** An operation another server runs (this one is a standby), or one that just ended: the store tells. */
+    private Operation watchStore(String id, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        var op = get(id);
+        while (!op.status().done() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(Math.min(STORE_POLL.toMillis(), Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return op;
+            }
+            op = get(id);
+        }
+        return op;
     }
 
     private static final RowMapper<Operation> MAPPER = (rs, ctx) -> new Operation(
