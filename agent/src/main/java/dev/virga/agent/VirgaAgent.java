@@ -34,7 +34,9 @@ public final class VirgaAgent implements AutoCloseable {
         var images = new ImageStore(paths.images());
         this.accelerators = new Accelerators(config.accelerator(), images, paths.dataDir().resolve("accelerator.json"),
                 qemuVersion);
-        this.vms = new VmHost(paths, images, () -> accelerators.current().accelerator(), qemu);
+        this.vms = new VmHost(paths, images, () -> accelerators.current().accelerator(), qemu,
+                new dev.virga.agent.vm.Admission(paths.dataDir().resolve("standby"),
+                        dev.virga.agent.vm.Admission::machineMemory, memoryBytes()));
         vms.adoptAll();
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
@@ -67,9 +69,20 @@ public final class VirgaAgent implements AutoCloseable {
 
     public HostReport report() {
         var verdict = accelerators.current();
-        return new HostReport(config.name(), Runtime.getRuntime().availableProcessors(), memoryBytes(),
+        long disk = 0;
+        long free = 0;
+        try {
+            var store = Files.getFileStore(config.dataDir());
+            disk = store.getTotalSpace();
+            free = store.getUsableSpace();
+        } catch (IOException e) {
+            LOG.debug("no file store for {}: {}", config.dataDir(), e.toString());
+        }
+        return new HostReport(config.name(), config.cpus() > 0 ? config.cpus()
+                : Runtime.getRuntime().availableProcessors(), memoryBytes(),
                 System.getProperty("os.arch").equals("amd64") ? "x86_64" : System.getProperty("os.arch"),
-                verdict.accelerator(), verdict.reason(), qemuVersion, vms.statuses());
+                verdict.accelerator(), verdict.reason(), qemuVersion, vms.statuses(),
+                dev.virga.agent.vm.Admission.availableMemory(), disk, free, config.labels(), vms.standby());
     }
 
     private static Path findQemu() {
@@ -96,17 +109,9 @@ public final class VirgaAgent implements AutoCloseable {
         }
     }
 
-    private static long memoryBytes() {
-        try {
-            for (var line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemTotal:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            LOG.debug("no /proc/meminfo: {}", e.toString());
-        }
-        return Runtime.getRuntime().maxMemory();
+    /** Memory offered to VMs: the operator's figure if given, else the machine's. */
+    private long memoryBytes() {
+        return config.memoryBytes() > 0 ? config.memoryBytes() : dev.virga.agent.vm.Admission.machineMemory();
     }
 
     /** Stops serving; every VM keeps running and is adopted by the next agent. */

@@ -13,13 +13,17 @@ public enum InstanceState {
     STOPPED,
     /** Something went wrong; {@code reason} says what. Start or delete leave this state. */
     ERROR,
-    DELETING;
+    DELETING,
+    /** Being moved to another host (stopped, its disk copied, started there if it ran). */
+    MOVING,
+    /** Its host is offline: the VM may still run there; its last known state is in {@code reason}. */
+    UNKNOWN;
 
     /** States an operation passes through; nothing may stay in one without an operation driving it. */
     public boolean transitional() {
         return switch (this) {
-            case PENDING, CREATING, STARTING, STOPPING, DELETING -> true;
-            case RUNNING, PAUSED, STOPPED, ERROR -> false;
+            case PENDING, CREATING, STARTING, STOPPING, DELETING, MOVING -> true;
+            case RUNNING, PAUSED, STOPPED, ERROR, UNKNOWN -> false;
         };
     }
 }

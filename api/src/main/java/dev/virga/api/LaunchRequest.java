@@ -1,14 +1,31 @@
 package dev.virga.api;
 
+import java.util.List;
+
 /**
  * Body of {@code POST /1.0/instances}. Sizes are strings such as {@code 256M}, {@code 1GiB} or plain bytes;
  * an empty or zero value means "the default".
  *
- * @param target a host to place it on (still checked by the scheduler's filters unless {@code force})
- * @param force  with a target: skip the capacity filters (the host must still be online and hold the image)
+ * @param target      a host to place it on (still checked by the scheduler's filters unless {@code force})
+ * @param force       with a target: skip the capacity filters (the host must still be online and hold the image)
+ * @param constraints {@code label=value} or {@code label!=value} a host must satisfy ({@code arch} and
+ *                    {@code name} are labels every host has)
+ * @param group       a placement group (affinity or anti-affinity) the instance joins
+ * @param noQueue     fail at once when no host fits instead of waiting as {@code pending}
  */
 public record LaunchRequest(String name, String image, Integer cpus, String memory, String disk, String target,
-                            boolean force) {
+                            boolean force, List<String> constraints, String group, boolean noQueue) {
+
+    public LaunchRequest {
+        target = target == null ? "" : target;
+        constraints = constraints == null ? List.of() : List.copyOf(constraints);
+        group = group == null ? "" : group;
+    }
+
+    public LaunchRequest(String name, String image, Integer cpus, String memory, String disk, String target,
+                         boolean force) {
+        this(name, image, cpus, memory, disk, target, force, List.of(), "", false);
+    }
 
     public LaunchRequest(String name, String image, Integer cpus, String memory, String disk) {
         this(name, image, cpus, memory, disk, "", false);

@@ -11,7 +11,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -33,7 +32,9 @@ import java.util.concurrent.CountDownLatch;
                         + "after a restart they join again with new tokens and a new --name prefix. Use it to "
                         + "measure the scheduler and the control plane at scale (virga bench placement)."})
 final class AgentCommand implements Callable<Integer> {
-    @Option(names = "--server", required = true, description = "the control plane's URL") URI server;
+    @Option(names = "--server", required = true, paramLabel = "URL[,URL...]", description = "the control plane's "
+            + "URL; several servers on one PostgreSQL store comma-separated (join and rejoin go to the leader)")
+    String server;
     @Option(names = "--token", description = "one-use join token (first start only)") String token;
     @Option(names = "--data", description = "this host's directory (images, instances); not with --simulate")
     Path data;
@@ -53,6 +54,12 @@ final class AgentCommand implements Callable<Integer> {
     String listen;
     @Option(names = "--port", defaultValue = "0", description = "port of the agent endpoint (0: any free)") int port;
     @Option(names = "--accel", defaultValue = "auto", description = "auto, tcg or kvm") String accel;
+    @Option(names = "--labels", split = ",", paramLabel = "KEY=VALUE",
+            description = "labels for placement constraints, e.g. rack=a,ssd=true") java.util.Map<String, String> labels;
+    @Option(names = "--cpus", defaultValue = "0", description = "CPUs to offer to VMs (default: the machine's)")
+    int cpus;
+    @Option(names = "--memory", description = "memory to offer to VMs, e.g. 16G (default: the machine's; VMs never "
+            + "start beyond the machine's real memory whatever this says)") String memory;
 
     @Override
     public Integer call() throws Exception {
@@ -62,6 +69,7 @@ final class AgentCommand implements Callable<Integer> {
         if (data == null) {
             throw new CliError("--data: required (the host's directory for images and instances)");
         }
+        var servers = Home.servers("--server", server);
         var dir = data.toAbsolutePath();
         Files.createDirectories(dir);
         var membershipFile = dir.resolve("membership.json");
@@ -72,8 +80,9 @@ final class AgentCommand implements Callable<Integer> {
             throw new CliError("--token: this host has not joined yet; get a token with `virga host add-token`");
         }
         var agentToken = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
-        var agent = VirgaAgent.start(new AgentConfig(hostName, dir, listen, port, agentToken, accel));
-        var client = new VirgaClient(server);
+        var agent = VirgaAgent.start(new AgentConfig(hostName, dir, listen, port, agentToken, accel, checkedLabels(),
+                checkedCpus(), checkedMemory()));
+        var client = new VirgaClient(servers);
         try {
             if (known != null) {
                 client.rejoin(hostName, new JoinRequest(hostName, "", known.secret(), agent.url().toString(), agentToken));
@@ -85,7 +94,7 @@ final class AgentCommand implements Callable<Integer> {
             agent.close();
             throw e;
         }
-        System.out.println("host " + hostName + " (" + agent.url() + ") joined " + server);
+        System.out.println("host " + hostName + " (" + agent.url() + ") joined " + client.base());
         var stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.close();
@@ -122,7 +131,7 @@ final class AgentCommand implements Callable<Integer> {
             throw new CliError(e.getMessage());
         }
         try {
-            SimulatedJoin.join(new VirgaClient(server), sim.members(), tokens);
+            SimulatedJoin.join(new VirgaClient(Home.servers("--server", server)), sim.members(), tokens);
         } catch (RuntimeException e) {
             sim.close();
             throw e;
@@ -142,6 +151,44 @@ final class AgentCommand implements Callable<Integer> {
         var members = sim.members();
         return members.size() == 1 ? members.getFirst().name()
                 : members.getFirst().name() + " .. " + members.getLast().name();
+    }
+
+    private java.util.Map<String, String> checkedLabels() {
+        var out = new java.util.TreeMap<String, String>();
+        if (labels == null) {
+            return out;
+        }
+        var key = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9._/-]{0,62}");
+        var value = java.util.regex.Pattern.compile("[A-Za-z0-9._:/-]{0,63}");
+        labels.forEach((k, v) -> {
+            if (!key.matcher(k).matches() || !value.matcher(v).matches()) {
+                throw new CliError("--labels: '" + k + "=" + v + "' is not a label (key: lower-case letters, digits, "
+                        + ". _ / -; value: letters, digits, . _ : / -)");
+            }
+            if (k.equals("arch") || k.equals("name")) {
+                throw new CliError("--labels: '" + k + "' is set by Virga itself (the host's " + k + ")");
+            }
+            out.put(k, v);
+        });
+        return out;
+    }
+
+    private int checkedCpus() {
+        if (cpus < 0 || cpus > 4096) {
+            throw new CliError("--cpus: " + cpus + " is out of range (0 = the machine's, up to 4096)");
+        }
+        return cpus;
+    }
+
+    private long checkedMemory() {
+        if (memory == null || memory.isBlank()) {
+            return 0;
+        }
+        try {
+            return dev.virga.api.Sizes.parse(memory);
+        } catch (IllegalArgumentException e) {
+            throw new CliError("--memory: " + e.getMessage());
+        }
     }
 
     private static void write(Path file, Membership m) throws IOException {

@@ -7,7 +7,9 @@ import picocli.CommandLine.Option;
 
 /** Options every API verb shares, and waiting on operations with progress. */
 final class ApiOptions {
-    @Option(names = "--url", description = "API address (default: $VIRGA_URL, else the running `virga up`)")
+    @Option(names = "--url", paramLabel = "URL[,URL...]", description = "API address (default: $VIRGA_URL, else the "
+            + "running `virga up`). Several servers on one PostgreSQL store: list them comma-separated; they are tried "
+            + "in order, moving on when one is down or is a standby (503), waiting up to 15 s for a leader.")
     String url;
 
     VirgaClient client() {

@@ -20,6 +20,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--count", defaultValue = "3", description = "how many VMs (default 3)") int count;
     @Option(names = "--port", defaultValue = "" + Home.DEFAULT_PORT, description = "API port when starting virga up")
     int port;
+    @Option(names = "--hosts", defaultValue = "1", description = "hosts when starting virga up (see virga up --help)")
+    int hosts;
     @Option(names = "--accel", defaultValue = "auto", description = "auto, tcg or kvm (when starting virga up)")
     String accel;
 
@@ -28,10 +30,20 @@ final class DemoCommand implements Callable<Integer> {
         if (count < 1 || count > 20) {
             throw new CliError("--count: " + count + " is not between 1 and 20");
         }
+        if (hosts < 1 || hosts > 8) {
+            throw new CliError("--hosts: " + hosts + " is not between 1 and 8");
+        }
         var home = Home.resolve();
         var up = home.running();
         var url = up.isPresent() ? up.get().url()
-                : UpCommand.startInBackground(home, port, accel).url();
+                : UpCommand.startInBackground(home, port, accel, hosts).url();
+        if (up.isPresent()) {
+            int have = new VirgaClient(URI.create(url)).hosts().size();
+            if (have < hosts) {
+                throw new CliError("--hosts: virga up is already running with " + have + " host(s); run ./virga down "
+                        + "first to start it with " + hosts);
+            }
+        }
         System.out.println("==> Virga is up at " + url + " (data in " + home.dir() + ")");
         var client = new VirgaClient(URI.create(url));
         System.out.println("==> Building the tiny image (cached after the first time)");

@@ -82,18 +82,30 @@ record Home(Path dir) {
         }
     }
 
-    /** The API to talk to: {@code --url}, else {@code $VIRGA_URL}, else the running {@code virga up}. */
+    /**
+     * The API to talk to: {@code --url}, else {@code $VIRGA_URL}, else the running {@code virga up}. The first two
+     * may list several servers (comma-separated), tried in order.
+     */
     static VirgaClient client(String url) {
         if (url != null && !url.isBlank()) {
-            return new VirgaClient(URI.create(url));
+            return new VirgaClient(servers("--url", url));
         }
         var env = System.getenv("VIRGA_URL");
         if (env != null && !env.isBlank()) {
-            return new VirgaClient(URI.create(env));
+            return new VirgaClient(servers("$VIRGA_URL", env));
         }
         var home = resolve();
         var up = home.running();
         return new VirgaClient(URI.create(up.map(UpInfo::url).orElseThrow(() -> new CliError(
                 "Virga is not running for " + home.dir() + ": start it with ./virga up (or set VIRGA_URL)"))));
+    }
+
+    /** Parses a comma-separated list of server URLs; bad input names {@code field}. */
+    static java.util.List<URI> servers(String field, String text) {
+        try {
+            return dev.virga.client.ServerUrls.parse(field, text);
+        } catch (IllegalArgumentException e) {
+            throw new CliError(e.getMessage());
+        }
     }
 }

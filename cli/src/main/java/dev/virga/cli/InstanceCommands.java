@@ -31,11 +31,18 @@ final class InstanceCommands {
         String target;
         @Option(names = "--force", description = "with --target: skip the capacity checks") boolean force;
         @Option(names = "--dry-run", description = "show where it would go and why; make nothing") boolean dryRun;
+        @Option(names = "--constraint", paramLabel = "LABEL=VALUE",
+                description = "a host label it needs (LABEL=VALUE or LABEL!=VALUE; arch and name are labels too); "
+                        + "repeatable") java.util.List<String> constraints = new java.util.ArrayList<>();
+        @Option(names = "--group", description = "placement group to join (virga group create)") String group;
+        @Option(names = "--no-queue", description = "fail at once if no host has room, instead of waiting as "
+                + "pending until one has") boolean noQueue;
 
         @Override
         public Integer call() {
             var client = api.client();
-            var request = new LaunchRequest(name, image, cpus, memory, disk, target == null ? "" : target, force);
+            var request = new LaunchRequest(name, image, cpus, memory, disk, target == null ? "" : target, force,
+                    constraints, group == null ? "" : group, noQueue);
             if (dryRun) {
                 var preview = client.dryRun(request);
                 var t = new Table("HOST", "VERDICT");
@@ -101,7 +108,7 @@ final class InstanceCommands {
             System.out.println("Name:        " + i.name());
             System.out.println("State:       " + Output.state(i) + (i.reason().isEmpty() ? "" : " (" + i.reason() + ")"));
             System.out.println("Image:       " + i.image());
-            System.out.println("Host:        " + i.host());
+            System.out.println("Host:        " + (i.host().isEmpty() ? "-" : i.host()));
             System.out.println("CPUs:        " + i.cpus());
             System.out.println("Memory:      " + Sizes.format(i.memoryBytes()));
             System.out.println("Disk:        " + Sizes.format(i.diskBytes()));

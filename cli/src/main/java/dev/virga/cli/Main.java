@@ -13,7 +13,9 @@ import picocli.CommandLine.Command;
                 InstanceCommands.Start.class, InstanceCommands.Stop.class, InstanceCommands.Restart.class,
                 InstanceCommands.Pause.class, InstanceCommands.Resume.class, InstanceCommands.Delete.class,
                 ExecCommand.class, ConsoleCommand.class, SnapshotCommands.class, CopyCommand.class, PublishCommand.class,
+                MoveCommand.class,
                 ImageCommands.class, OperationCommands.class, EventsCommand.class, HostCommands.class,
+                GroupCommands.class, ConfigCommands.class,
                 BenchCommands.class,
                 CommandLine.HelpCommand.class})
 public final class Main {

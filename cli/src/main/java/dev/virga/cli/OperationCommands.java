@@ -10,7 +10,7 @@ import java.util.concurrent.Callable;
 /** {@code virga operation ...}. */
 @Command(name = "operation", aliases = "op", mixinStandardHelpOptions = true,
         description = "Look at operations (everything slow is one).",
-        subcommands = {OperationCommands.ListOps.class, OperationCommands.Show.class})
+        subcommands = {OperationCommands.ListOps.class, OperationCommands.Show.class, OperationCommands.Cancel.class})
 final class OperationCommands {
 
     @Command(name = "list", aliases = "ls", mixinStandardHelpOptions = true, description = "Recent operations.")
@@ -42,6 +42,23 @@ final class OperationCommands {
         @Override
         public Integer call() {
             Output.json(api.client().operation(id));
+            return 0;
+        }
+    }
+
+    @Command(name = "cancel", mixinStandardHelpOptions = true,
+            description = "Cancel an operation that can be cancelled now (a launch waiting for capacity).")
+    static final class Cancel implements Callable<Integer> {
+        @Mixin ApiOptions api;
+        @Parameters(index = "0") String id;
+
+        @Override
+        public Integer call() {
+            var client = api.client();
+            client.cancel(id);
+            var done = client.waitFor(id, java.time.Duration.ofSeconds(30));
+            System.out.println("operation " + id + ": " + done.status().name().toLowerCase()
+                    + (done.error().isEmpty() ? "" : " (" + done.error() + ")"));
             return 0;
         }
     }

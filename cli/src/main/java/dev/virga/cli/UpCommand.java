@@ -31,9 +31,17 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--foreground", description = "run in this process until interrupted") boolean foreground;
     @Option(names = "--accel", defaultValue = "auto", description = "auto (probe KVM, else TCG), tcg or kvm")
     String accel;
+    @Option(names = "--hosts", defaultValue = "1", description = "hosts to run in this process (1..8): local, then "
+            + "local-2, local-3, ... each with its own data directory under $VIRGA_HOME/hosts/ and an equal share of "
+            + "this machine's CPUs and memory; a cluster on one machine for trying placement. Hosts made once are "
+            + "started again by every later up.")
+    int hosts;
 
     @Override
     public Integer call() throws Exception {
+        if (hosts < 1 || hosts > 8) {
+            throw new CliError("--hosts: " + hosts + " is not between 1 and 8");
+        }
         var home = Home.resolve();
         var running = home.running();
         if (running.isPresent()) {
@@ -44,7 +52,7 @@ final class UpCommand implements Callable<Integer> {
             runHere(home);
             return 0;
         }
-        var info = startInBackground(home, port, accel);
+        var info = startInBackground(home, port, accel, hosts);
         System.out.println("Virga is up at " + info.url() + " (pid " + info.pid() + ", data " + home.dir()
                 + ", log " + home.logFile() + ")");
         return 0;
@@ -53,14 +61,29 @@ final class UpCommand implements Callable<Integer> {
     private void runHere(Home home) throws InterruptedException {
         var server = VirgaServer.start(ServerConfig.local(home.dir(), port));
         var token = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
-        var agent = VirgaAgent.start(new AgentConfig("local", home.dir(), "127.0.0.1", 0, token, accel));
+        var others = extraHosts(home, hosts);
+        // several hosts on one machine share it: each offers its share of the CPUs and memory
+        int share = others.size() + 1;
+        int cpus = share == 1 ? 0 : Math.max(1, Runtime.getRuntime().availableProcessors() / share);
+        long memory = share == 1 ? 0 : dev.virga.agent.vm.Admission.machineMemory() / share;
+        var agent = VirgaAgent.start(new AgentConfig("local", home.dir(), "127.0.0.1", 0, token, accel,
+                java.util.Map.of(), cpus, memory));
         server.attachHost("local", agent.url(), token);
+        var extra = new ArrayList<VirgaAgent>();
+        for (var name : others) {
+            var t = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+            var a = VirgaAgent.start(new AgentConfig(name, home.dir().resolve("hosts").resolve(name), "127.0.0.1", 0,
+                    t, accel, java.util.Map.of(), cpus, memory));
+            server.attachHost(name, a.url(), t);
+            extra.add(a);
+        }
         server.startReconciling();
         home.writeUp(new Home.UpInfo(server.url().toString(), ProcessHandle.current().pid()));
         var stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             agent.close();
+            extra.forEach(VirgaAgent::close);
             try {
                 Files.deleteIfExists(home.upFile());
             } catch (IOException e) {
@@ -73,8 +96,27 @@ final class UpCommand implements Callable<Integer> {
         stop.await();
     }
 
+    /** local-2 .. local-N, plus every host an earlier up made (its directory under hosts/). */
+    static java.util.List<String> extraHosts(Home home, int hosts) {
+        var names = new java.util.TreeSet<String>();
+        for (int k = 2; k <= hosts; k++) {
+            names.add("local-" + k);
+        }
+        var dir = home.dir().resolve("hosts");
+        if (Files.isDirectory(dir)) {
+            try (var list = Files.list(dir)) {
+                list.filter(Files::isDirectory).map(p -> p.getFileName().toString())
+                        .filter(n -> n.matches("local-[0-9]+")).forEach(names::add);
+            } catch (IOException e) {
+                throw new CliError("cannot list " + dir + ": " + e.getMessage());
+            }
+        }
+        return java.util.List.copyOf(names);
+    }
+
     /** Starts {@code virga up --foreground} detached from this terminal and waits until its API answers. */
-    static Home.UpInfo startInBackground(Home home, int port, String accel) throws IOException, InterruptedException {
+    static Home.UpInfo startInBackground(Home home, int port, String accel, int hosts)
+            throws IOException, InterruptedException {
         Files.createDirectories(home.dir());
         var javaBin = ProcessHandle.current().info().command().orElse("java");
         var jar = Path.of(UpCommand.class.getProtectionDomain().getCodeSource().getLocation().getPath());
@@ -86,7 +128,8 @@ final class UpCommand implements Callable<Integer> {
         cmd.add("-cp");
         cmd.add(jar.toString());
         cmd.add(Main.class.getName());
-        cmd.addAll(java.util.List.of("up", "--foreground", "--port", String.valueOf(port), "--accel", accel));
+        cmd.addAll(java.util.List.of("up", "--foreground", "--port", String.valueOf(port), "--accel", accel,
+                "--hosts", String.valueOf(hosts)));
         var pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(home.logFile().toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));

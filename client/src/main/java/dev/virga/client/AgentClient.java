@@ -31,8 +31,17 @@ public final class AgentClient {
         return http.base();
     }
 
+    /** The heartbeat: bounded by {@link #REPORT_TIMEOUT}, so a hung agent is noticed like a dead one. */
     public HostReport report() {
-        return http.get(BASE + "/host", HostReport.class);
+        return http.send(http.request(BASE + "/host").timeout(REPORT_TIMEOUT).GET().build(),
+                Json.mapper().constructType(HostReport.class));
+    }
+
+    public static final java.time.Duration REPORT_TIMEOUT = java.time.Duration.ofSeconds(5);
+
+    /** Puts the host in standby or takes it out; answers its new report. */
+    public HostReport standby(boolean on) {
+        return http.send("POST", BASE + "/host/standby", new dev.virga.api.agent.StandbyRequest(on), HostReport.class);
     }
 
     public VmStatus create(VmSpec spec) {
@@ -70,7 +79,7 @@ public final class AgentClient {
 
     /** Opens the VM's serial console on the host as a websocket of raw bytes. */
     public CompletableFuture<WebSocket> console(String name, WebSocket.Listener listener) {
-        var uri = http.websocket(path(name, "console"));
+        var uri = http.websocketUri(path(name, "console"));
         var builder = http.client().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
         if (!http.token().isEmpty()) {
             builder.header("Authorization", "Bearer " + http.token());
@@ -112,6 +121,20 @@ public final class AgentClient {
     public ImageDownload exportImage(String fingerprint, String name) {
         return ImageDownload.of(http.exchange(http.request(BASE + "/images/" + VirgaClient.enc(fingerprint)
                 + "/export?name=" + VirgaClient.enc(name)).GET().build()));
+    }
+
+    /** A stopped VM's instance directory as a tar stream (for a cold move); the caller closes it. */
+    public InputStream exportInstance(String name) {
+        return http.exchange(http.request(BASE + "/instances/" + VirgaClient.enc(name) + "/archive").GET().build())
+                .body();
+    }
+
+    /** Hands this host a VM moved from another one (its instance directory as a tar stream). */
+    public VmStatus importInstance(String name, InputStream archive) {
+        var request = http.request(BASE + "/instances/" + VirgaClient.enc(name) + "/archive")
+                .header("Content-Type", "application/x-tar")
+                .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> archive)).build();
+        return http.send(request, Json.mapper().constructType(VmStatus.class));
     }
 
     public void deleteImage(String fingerprint) {

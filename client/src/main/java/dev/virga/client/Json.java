@@ -26,4 +26,30 @@ public final class Json {
     public static ObjectMapper mapper() {
         return MAPPER;
     }
+
+    /** JSON text of a value the mapper can always write (records, maps, lists). */
+    public static String write(Object value) {
+        try {
+            return MAPPER.writeValueAsString(value);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot write " + value.getClass().getSimpleName() + " as JSON", e);
+        }
+    }
+
+    /** Reads JSON text this process (or its store) wrote. */
+    public static <T> T read(String text, com.fasterxml.jackson.core.type.TypeReference<T> type) {
+        try {
+            return MAPPER.readValue(text, type);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("not the JSON expected: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    public static <T> T read(String text, Class<T> type) {
+        try {
+            return MAPPER.readValue(text, type);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("not the JSON expected: " + e.getOriginalMessage(), e);
+        }
+    }
 }

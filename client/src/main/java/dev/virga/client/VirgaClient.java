@@ -18,7 +18,6 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -41,8 +40,19 @@ public final class VirgaClient {
         this.http = new Http(base, token);
     }
 
+    /** Several servers on one store, tried in order (see {@link ServerUrls}). */
+    public VirgaClient(List<URI> servers) {
+        this.http = new Http(servers, "");
+    }
+
+    /** The server that took the last request. */
     public URI base() {
         return http.base();
+    }
+
+    /** Every server this client may ask, in order, as {@code --url} takes them (comma-separated). */
+    public String servers() {
+        return String.join(",", http.bases().stream().map(URI::toString).toList());
     }
 
     public ServerInfo info() {
@@ -92,13 +102,17 @@ public final class VirgaClient {
 
     /** Opens the interactive serial console: bytes the guest writes arrive as binary messages. */
     public CompletableFuture<WebSocket> console(String name, WebSocket.Listener listener) {
-        var uri = http.websocket("/1.0/instances/" + enc(name) + "/console");
-        return http.client().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5)).buildAsync(uri, listener);
+        return http.websocket("/1.0/instances/" + enc(name) + "/console", listener);
     }
 
     /** Copies an instance from one of its snapshots (or a snapshot taken now). */
     public Operation copy(String source, dev.virga.api.CopyRequest request) {
         return operationAt(http.sendForLocation("POST", "/1.0/instances/" + enc(source) + "/copy", request));
+    }
+
+    /** Moves an instance to another host (cold: stopped, disk chain copied, started again if it ran). */
+    public Operation move(String name, dev.virga.api.MoveRequest request) {
+        return operationAt(http.sendForLocation("POST", "/1.0/instances/" + enc(name) + "/move", request));
     }
 
     /** Turns an instance (or one of its snapshots) into an image. */
@@ -217,6 +231,55 @@ public final class VirgaClient {
         return http.get("/1.0/hosts", new TypeReference<>() { });
     }
 
+    public Host host(String name) {
+        return http.get("/1.0/hosts/" + enc(name), Host.class);
+    }
+
+    /**
+     * A host action: {@code standby}, {@code wake}, {@code maintenance} or {@code activate}; answers the host as it
+     * is now.
+     */
+    public Host hostAction(String name, String action) {
+        return http.send("POST", "/1.0/hosts/" + enc(name) + "/" + enc(action), null, Host.class);
+    }
+
+    /** Moves every instance off a host (which goes to maintenance). */
+    public Operation evacuate(String host) {
+        return operationAt(http.sendForLocation("POST", "/1.0/hosts/" + enc(host) + "/evacuate", null));
+    }
+
+    public void removeHost(String name, boolean force) {
+        http.send("DELETE", "/1.0/hosts/" + enc(name) + (force ? "?force=true" : ""), null, Void.class);
+    }
+
+    // ---- placement groups and cluster settings
+
+    public List<dev.virga.api.Group> groups() {
+        return http.get("/1.0/groups", new TypeReference<>() { });
+    }
+
+    public dev.virga.api.Group group(String name) {
+        return http.get("/1.0/groups/" + enc(name), dev.virga.api.Group.class);
+    }
+
+    public dev.virga.api.Group createGroup(dev.virga.api.GroupRequest request) {
+        return http.send("POST", "/1.0/groups", request, dev.virga.api.Group.class);
+    }
+
+    public void deleteGroup(String name) {
+        http.send("DELETE", "/1.0/groups/" + enc(name), null, Void.class);
+    }
+
+    public java.util.Map<String, String> config() {
+        return http.get("/1.0/config", new TypeReference<>() { });
+    }
+
+    /** Changes settings (an empty value restores a default); answers every setting. */
+    public java.util.Map<String, String> setConfig(java.util.Map<String, String> changes) {
+        return http.send(http.jsonRequest("PATCH", "/1.0/config", changes),
+                Json.mapper().getTypeFactory().constructMapType(java.util.Map.class, String.class, String.class));
+    }
+
     /** A one-use token for a new host to join with. */
     public dev.virga.api.JoinToken addJoinToken(java.time.Duration ttl) {
         return http.send("POST", "/1.0/hosts/tokens?ttl=" + ttl.toSeconds(), null, dev.virga.api.JoinToken.class);
@@ -241,24 +304,20 @@ public final class VirgaClient {
     public void followEvents(Predicate<Event> until) {
         var request = http.request("/1.0/events/stream").header("Accept", "text/event-stream")
                 .timeout(Duration.ofDays(365)).GET().build();
-        try {
-            var response = http.client().send(request, HttpResponse.BodyHandlers.ofLines());
-            try (var lines = response.body()) {
-                var it = lines.iterator();
-                while (it.hasNext()) {
-                    var line = it.next();
-                    if (line.startsWith("data:")) {
-                        var event = Json.mapper().readValue(line.substring(5).strip(), Event.class);
-                        if (until.test(event)) {
-                            return;
-                        }
+        var response = http.exchange(request);
+        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(response.body(),
+                StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = lines.readLine()) != null) {
+                if (line.startsWith("data:")) {
+                    var event = Json.mapper().readValue(line.substring(5).strip(), Event.class);
+                    if (until.test(event)) {
+                        return;
                     }
                 }
             }
         } catch (IOException e) {
             throw new ApiException(0, "event stream of " + http.base() + " broke: " + e.getMessage(), Map.of());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

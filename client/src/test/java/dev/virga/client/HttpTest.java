@@ -10,7 +10,7 @@ class HttpTest {
     void pathsGoUnderTheBasePath() {
         var http = new Http(URI.create("http://127.0.0.1:9000/sim/h00042"), "");
         assertThat(http.uri("/agent/1.0/host")).hasToString("http://127.0.0.1:9000/sim/h00042/agent/1.0/host");
-        assertThat(http.websocket("/agent/1.0/instances/vm1/console"))
+        assertThat(http.websocketUri("/agent/1.0/instances/vm1/console"))
                 .hasToString("ws://127.0.0.1:9000/sim/h00042/agent/1.0/instances/vm1/console");
     }
 

@@ -11,7 +11,7 @@ import dev.virga.api.Operation;
 import dev.virga.api.OperationStatus;
 import dev.virga.client.Json;
 import dev.virga.client.VirgaClient;
-import dev.virga.server.db.Database;
+import dev.virga.server.db.TestStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpClient;
@@ -27,12 +27,14 @@ import java.util.stream.Stream;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * A real server (SQLite in a temporary directory, HTTP on a free port, reconciling every 200 ms) attached to one
- * {@link FakeAgent} as host {@code local}, with the {@code tiny} image built through the public API.
+ * A real server (a fresh {@link TestStore}: SQLite in a temporary directory, or a new PostgreSQL database in the
+ * PostgreSQL run; HTTP on a free port, reconciling every 200 ms) attached to one {@link FakeAgent} as host
+ * {@code local}, with the {@code tiny} image built through the public API.
  */
 final class ControlPlane implements AutoCloseable {
     static final Duration RECONCILE = Duration.ofMillis(200);
     private final Path dir;
+    private final TestStore store;
     final FakeAgent agent;
     private VirgaServer server;
     private VirgaClient client;
@@ -40,6 +42,7 @@ final class ControlPlane implements AutoCloseable {
 
     private ControlPlane() throws IOException {
         dir = Files.createTempDirectory("virga-server-test");
+        store = TestStore.create(dir);
         agent = new FakeAgent();
     }
 
@@ -59,7 +62,7 @@ final class ControlPlane implements AutoCloseable {
     }
 
     private void startServer() {
-        server = VirgaServer.start(new ServerConfig(dir, "", "127.0.0.1", 0, RECONCILE));
+        server = VirgaServer.start(new ServerConfig(dir, store.jdbcUrl(), "127.0.0.1", 0, RECONCILE));
         client = new VirgaClient(server.url());
     }
 
@@ -90,7 +93,11 @@ final class ControlPlane implements AutoCloseable {
 
     /** The server's store, opened as a second process would (only while the server is stopped, for writes). */
     Jdbi store() {
-        return Database.sqlite(dir.resolve("db/virga.sqlite")).jdbi();
+        return store.jdbi();
+    }
+
+    VirgaServer server() {
+        return server;
     }
 
     /**
@@ -179,6 +186,7 @@ final class ControlPlane implements AutoCloseable {
             server.close();
         }
         agent.close();
+        store.close();
         // the reconcile loop and operations end on their own threads; a late write may recreate a file, so retry
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
                 .until(this::deleteDir);

@@ -44,6 +44,7 @@ final class FakeAgent implements AutoCloseable {
     private volatile CountDownLatch reportGate = new CountDownLatch(0);
     private volatile CompletableFuture<HostReport> heldReport = new CompletableFuture<>();
     private final AtomicInteger reportsAsked = new AtomicInteger();
+    volatile boolean standby;
 
     FakeAgent() {
         app = Javalin.create(cfg -> {
@@ -57,6 +58,10 @@ final class FakeAgent implements AutoCloseable {
             }
         });
         app.get("/agent/1.0/host", this::host);
+        app.post("/agent/1.0/host/standby", ctx -> {
+            standby = ctx.bodyAsClass(dev.virga.api.agent.StandbyRequest.class).standby();
+            ctx.json(report());
+        });
         app.post("/agent/1.0/images/build", ctx -> {
             var recipe = ctx.bodyAsClass(ImageBuildRequest.class).recipe();
             if (!"tiny".equals(recipe)) {
@@ -83,7 +88,8 @@ final class FakeAgent implements AutoCloseable {
 
     private HostReport report() {
         return new HostReport("fake", 4, 8 * Sizes.GIB, "x86_64", "tcg", "kvm probe guest did not boot",
-                "QEMU emulator version 7.2.22", new ArrayList<>(vms.values()));
+                "QEMU emulator version 7.2.22", new ArrayList<>(vms.values()), 6 * Sizes.GIB, 100 * Sizes.GIB,
+                50 * Sizes.GIB, Map.of("rack", "r1"), standby);
     }
 
     private void host(Context ctx) throws InterruptedException {
@@ -104,6 +110,10 @@ final class FakeAgent implements AutoCloseable {
             createsWaiting.incrementAndGet();
             gate.await();
             createsWaiting.decrementAndGet();
+        }
+        if (standby) {
+            error(ctx, 409, "this host is in standby");
+            return;
         }
         var failure = createFailure;
         if (failure != null) {

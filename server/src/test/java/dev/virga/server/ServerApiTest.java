@@ -76,6 +76,8 @@ class ServerApiTest {
         });
         assertThat(client.instances()).extracting(i -> i.name()).containsExactly("vm1");
         assertThat(client.info().instances()).isEqualTo(1);
+        assertThat(client.info().leader()).as("the only server on its store leads").isTrue();
+        assertThat(client.info().leaderUrl()).isEqualTo(client.base().toString());
         assertThat(plane.event("operation-success", "vm1").details()).containsEntry("operation", id);
         assertThat(plane.event("instance-started", "vm1").details()).containsEntry("host", "local");
     }

@@ -12,6 +12,7 @@ import dev.virga.api.StateChange;
 import dev.virga.client.ApiException;
 import dev.virga.client.VirgaClient;
 import java.time.Duration;
+import java.util.List;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -203,16 +204,31 @@ class ServerHealingTest {
     }
 
     @Test
-    void aHostWhoseAgentIsGoneIsOfflineAndLaunchingThereFailsSayingSo() {
+    void aHostWhoseAgentIsGoneIsOfflineItsVmsUnknownAndLaunchesWaitOrFailSayingSo() {
         plane.launched("vm1");
 
         plane.agent.close();
 
         within(Duration.ofSeconds(2)).untilAsserted(() ->
                 assertThat(client.hosts().getFirst().state()).isEqualTo("offline"));
-        var launch = plane.ended(client.launch(new LaunchRequest("vm2", "tiny", null, null, null)));
-        assertThat(launch.status()).isEqualTo(OperationStatus.FAILURE);
-        assertThat(launch.error()).isEqualTo("no host can take 'vm2': local: offline");
+        within(Duration.ofSeconds(2)).untilAsserted(() -> {
+            var vm1 = client.instance("vm1");
+            assertThat(vm1.state()).isEqualTo(InstanceState.UNKNOWN);
+            assertThat(vm1.reason()).isEqualTo("host local is offline; last known state: running");
+        });
+        var now = plane.ended(client.launch(new LaunchRequest("vm2", "tiny", null, null, null, "", false, List.of(),
+                "", true)));
+        assertThat(now.status()).isEqualTo(OperationStatus.FAILURE);
+        assertThat(now.error()).isEqualTo("no host can take 'vm2' now (--no-queue): local: offline");
+
+        var queued = client.launch(new LaunchRequest("vm3", "tiny", null, null, null));
+        within(Duration.ofSeconds(3)).untilAsserted(() -> {
+            var vm3 = client.instance("vm3");
+            assertThat(vm3.state()).isEqualTo(InstanceState.PENDING);
+            assertThat(vm3.reason()).isEqualTo("waiting for capacity: local: offline");
+        });
+        client.cancel(queued.id());
+        assertThat(plane.ended(queued).status()).isEqualTo(OperationStatus.CANCELLED);
         assertThat(client.instances()).extracting(i -> i.name()).containsExactly("vm1");
     }
 }

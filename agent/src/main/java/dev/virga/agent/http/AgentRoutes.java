@@ -43,8 +43,23 @@ public final class AgentRoutes {
             ctx.status(500).json(new ErrorResponse("agent error: " + e.getMessage(), 500, Map.of()));
         });
         app.get(BASE + "/host", ctx -> ctx.json(report.get()));
+        app.post(BASE + "/host/standby", ctx -> {
+            vms.standby(read(ctx, dev.virga.api.agent.StandbyRequest.class).standby());
+            ctx.json(report.get());
+        });
         app.get(BASE + "/instances", ctx -> ctx.json(vms.statuses()));
         app.put(BASE + "/instances/{name}", ctx -> ctx.json(vms.create(read(ctx, VmSpec.class))));
+        app.get(BASE + "/instances/{name}/archive", ctx -> {
+            var name = ctx.pathParam("name");
+            vms.checkMovable(name);
+            ctx.status(200).contentType("application/x-tar");
+            // the servlet's own stream, as for image exports: Javalin's may gzip
+            try (var out = ctx.res().getOutputStream()) {
+                vms.exportInstance(name, out);
+            }
+        });
+        app.put(BASE + "/instances/{name}/archive", ctx -> ctx.json(vms.importInstance(ctx.pathParam("name"),
+                ctx.bodyInputStream())));
         app.post(BASE + "/instances/{name}/start", ctx -> ctx.json(vms.start(ctx.pathParam("name"))));
         app.post(BASE + "/instances/{name}/stop", ctx -> ctx.json(vms.stop(ctx.pathParam("name"),
                 read(ctx, StopSpec.class))));

@@ -3,6 +3,7 @@ package dev.virga.agent.sim;
 import dev.virga.agent.AgentError;
 import dev.virga.api.ErrorResponse;
 import dev.virga.api.ImageBuildRequest;
+import dev.virga.api.agent.StandbyRequest;
 import dev.virga.api.agent.StopSpec;
 import dev.virga.api.agent.VmSpec;
 import dev.virga.client.Json;
@@ -37,6 +38,7 @@ final class SimRoutes {
         app.exception(UnauthorizedResponse.class, (e, ctx) -> error(ctx, 401, e.getMessage()));
         app.exception(Unreachable.class, (e, ctx) -> error(ctx, 503, e.getMessage()));
         app.get(BASE + "/host", ctx -> ctx.json(host(ctx).report()));
+        app.post(BASE + "/host/standby", ctx -> ctx.json(host(ctx).standby(read(ctx, StandbyRequest.class).standby())));
         app.get(BASE + "/instances", ctx -> ctx.json(host(ctx).statuses()));
         app.put(BASE + "/instances/{name}", ctx -> ctx.json(host(ctx).create(ctx.pathParam("name"),
                 read(ctx, VmSpec.class))));
@@ -54,6 +56,8 @@ final class SimRoutes {
             ctx.json(List.of());
         });
         app.post(BASE + "/instances/{name}/snapshots", ctx -> refuse(ctx, "snapshots (a simulated VM has no disk)"));
+        app.get(BASE + "/instances/{name}/archive", ctx -> refuse(ctx, "moves (a simulated VM has no disk)"));
+        app.put(BASE + "/instances/{name}/archive", ctx -> refuse(ctx, "moves (a simulated VM has no disk)"));
         app.get(BASE + "/images", ctx -> ctx.json(host(ctx).images()));
         app.post(BASE + "/images/build", ctx -> ctx.json(host(ctx).build(read(ctx, ImageBuildRequest.class).recipe())));
         app.post(BASE + "/images/import", ctx -> refuse(ctx, "image import (a simulated host stores no bytes)"));

@@ -24,6 +24,8 @@ final class SimulatedHost {
     static final String ACCELERATOR = "simulated";
     static final String WHY = "simulated host (test and planning tool): no QEMU, VMs are records";
     static final String QEMU = "none (simulated)";
+    /** The disk each simulated host reports (VMs' disks are counted against it, nothing is written). */
+    static final long DISK_BYTES = 2L << 40;
     private final String name;
     private final String token;
     private final int cpus;
@@ -31,6 +33,9 @@ final class SimulatedHost {
     private final Map<String, VmStatus> vms = new ConcurrentHashMap<>();
     private final AtomicLong reports;
     private volatile boolean down;
+    private volatile boolean standby;
+    /** Memory and disk of each VM, as it was made. */
+    private final Map<String, long[]> sizes = new ConcurrentHashMap<>();
 
     SimulatedHost(String name, String token, int cpus, long memoryBytes, AtomicLong reports) {
         this.name = name;
@@ -58,7 +63,35 @@ final class SimulatedHost {
 
     HostReport report() {
         reports.incrementAndGet();
-        return new HostReport(name, cpus, memoryBytes, "x86_64", ACCELERATOR, WHY, QEMU, new ArrayList<>(vms.values()));
+        long memoryUsed = 0;
+        long diskUsed = 0;
+        for (var vm : vms.values()) {
+            var size = sizes.get(vm.name());
+            if (size != null) {
+                memoryUsed += vm.power() == VmPower.STOPPED ? 0 : size[0];
+                diskUsed += size[1];
+            }
+        }
+        // a simulated VM "uses" the memory and disk it was given, so the host's actual use follows its VMs
+        return new HostReport(name, cpus, memoryBytes, "x86_64", ACCELERATOR, WHY, QEMU, new ArrayList<>(vms.values()),
+                Math.max(0, memoryBytes - memoryUsed), DISK_BYTES, Math.max(0, DISK_BYTES - diskUsed), Map.of(),
+                standby);
+    }
+
+    /** Standby (the control plane wakes it when a launch needs it): it reports so and keeps its VMs. */
+    synchronized HostReport standby(boolean on) {
+        long running = vms.values().stream().filter(v -> v.power() != VmPower.STOPPED).count();
+        if (on && running > 0) {
+            throw AgentError.conflict("cannot enter standby: " + running + " VM(s) run or start on this host");
+        }
+        standby = on;
+        return report();
+    }
+
+    private void admit() {
+        if (standby) {
+            throw AgentError.conflict("this host is in standby; the control plane wakes it before placing VMs here");
+        }
     }
 
     List<VmStatus> statuses() {
@@ -84,14 +117,17 @@ final class SimulatedHost {
             throw AgentError.badInput("cpus", spec.cpus() + " vCPUs and " + spec.memoryBytes()
                     + " bytes cannot make a VM");
         }
+        admit();
         var status = running(spec.name());
         if (vms.putIfAbsent(spec.name(), status) != null) {
             throw AgentError.conflict("instance '" + spec.name() + "' already exists on this host");
         }
+        sizes.put(spec.name(), new long[] {spec.memoryBytes(), spec.diskBytes()});
         return status;
     }
 
     VmStatus start(String vm) {
+        admit();
         return change(vm, VmPower.STOPPED, running(vm));
     }
 
@@ -119,6 +155,7 @@ final class SimulatedHost {
     /** Absent is fine, as on a real host. */
     void delete(String vm) {
         vms.remove(vm);
+        sizes.remove(vm);
     }
 
     List<HostImage> images() {

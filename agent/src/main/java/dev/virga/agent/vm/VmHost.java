@@ -45,8 +45,16 @@ public final class VmHost implements AutoCloseable {
     private final Snapshots snapshots = new Snapshots(qemuImg);
     private final Publisher publisher;
     private final Map<String, VmEntry> vms = new ConcurrentHashMap<>();
+    private final Admission admission;
 
     public VmHost(AgentPaths paths, ImageStore images, Supplier<String> accelerator, Path qemuBinary) {
+        this(paths, images, accelerator, qemuBinary, new Admission(paths.dataDir().resolve("standby"),
+                Admission::machineMemory, 0));
+    }
+
+    public VmHost(AgentPaths paths, ImageStore images, Supplier<String> accelerator, Path qemuBinary,
+                  Admission admission) {
+        this.admission = admission;
         this.paths = paths;
         this.images = images;
         this.accelerator = accelerator;
@@ -95,6 +103,8 @@ public final class VmHost implements AutoCloseable {
         }
         try (var undo = new Undo()) {
             undo.push("forget " + spec.name(), () -> vms.remove(spec.name(), placeholder));
+            admission.admit(spec.name(), spec.memoryBytes(), runningMemory(spec.name()));
+            undo.push("release the memory reserved for " + spec.name(), () -> admission.done(spec.name()));
             var base = DiskBase.of(spec, images, this::entry);
             var dir = paths.instanceDir(spec.name());
             Files.createDirectories(dir);
@@ -112,10 +122,134 @@ public final class VmHost implements AutoCloseable {
             def.write(dir);
             vms.put(spec.name(), entry);
             undo.keep();
+            admission.done(spec.name());
             return entry.status();
         } catch (IOException e) {
             throw AgentError.failed("cannot make vm " + spec.name() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Streams a stopped VM's instance directory for a cold move. A copy, or a VM others are copies of, cannot move
+     * (their disks are tied by snapshot layers on this host).
+     */
+    public void exportInstance(String name, java.io.OutputStream out) throws IOException {
+        var entry = entry(name);
+        synchronized (entry) {
+            checkMovable(entry);
+            InstanceArchive.write(entry.dir(), out);
+        }
+    }
+
+    /** Refuses (before any byte is sent) what {@link #exportInstance} would refuse; finishes a pending change. */
+    public void checkMovable(String name) {
+        var entry = entry(name);
+        synchronized (entry) {
+            checkMovable(entry);
+            snapshots.recover(entry);
+        }
+    }
+
+    private void checkMovable(VmEntry entry) {
+        var name = entry.name();
+        if (entry.running() != null) {
+            throw AgentError.conflict("vm '" + name + "' is running; a cold move needs it stopped");
+        }
+        var def = entry.definition();
+        if (!def.baseInstance().isEmpty()) {
+            throw AgentError.conflict("vm '" + name + "' is a copy of " + def.baseInstance() + "/"
+                    + def.baseSnapshot() + "; its disk reads through that VM's layer on this host and cannot move");
+        }
+        var copies = copiesOf(name, "");
+        if (!copies.isEmpty()) {
+            throw AgentError.conflict("vm '" + name + "' is the base of " + String.join(", ", copies)
+                    + "; it cannot move while they read through its layers");
+        }
+    }
+
+    /**
+     * Takes a VM moved from another host: unpacks its instance directory next to the others, points its lowest
+     * layer at this host's copy of its image and each other layer at its new neighbour, and registers it
+     * (stopped). The image must already be here. On any failure nothing of it remains.
+     */
+    public VmStatus importInstance(String name, java.io.InputStream in) {
+        var placeholder = new VmEntry(name, null, paths);
+        if (vms.putIfAbsent(name, placeholder) != null || Files.exists(paths.instanceDir(name))) {
+            vms.remove(name, placeholder);
+            throw AgentError.conflict("vm '" + name + "' already exists on this host");
+        }
+        try (var undo = new Undo()) {
+            undo.push("forget " + name, () -> vms.remove(name, placeholder));
+            // a dot directory: an agent that dies here removes it at its next start (no vm.json under that name)
+            var tmp = paths.instances().resolve(".move-" + UUID.randomUUID());
+            Files.createDirectories(tmp);
+            undo.push("remove " + tmp, () -> Trees.delete(tmp));
+            InstanceArchive.read(in, tmp);
+            var def = VmDefinition.read(tmp);
+            if (!def.name().equals(name)) {
+                throw AgentError.badInput("archive", "holds vm '" + def.name() + "', not '" + name + "'");
+            }
+            if (!def.baseInstance().isEmpty()) {
+                throw AgentError.badInput("archive", "vm '" + name + "' is a copy; copies do not move");
+            }
+            var image = images.get(def.imageFingerprint());
+            var dir = paths.instanceDir(name);
+            var chain = DiskChain.read(tmp);
+            var layers = new java.util.ArrayList<String>();
+            layers.add(chain.active());
+            chain.snapshots().forEach(l -> layers.add(l.file()));
+            for (var layer : layers) {
+                var file = tmp.resolve(layer);
+                if (!Files.isRegularFile(file)) {
+                    throw AgentError.badInput("archive", "layer " + layer + " named by chain.json is missing");
+                }
+                var backing = qemuImg.info(file, false).backingFile().map(Path::of);
+                if (backing.isEmpty()) {
+                    continue;
+                }
+                var parent = backing.get().getParent();
+                var sibling = backing.get().getFileName().toString();
+                Path target;
+                if (parent != null && parent.getFileName().toString().equals(def.imageFingerprint())) {
+                    target = image.disk();
+                } else if (parent != null && parent.getFileName().toString().equals(name) && layers.contains(sibling)) {
+                    target = dir.resolve(sibling);
+                } else {
+                    throw AgentError.badInput("archive", "layer " + layer + " reads through " + backing.get()
+                            + ", which is neither its image nor one of its layers");
+                }
+                qemuImg.repoint(file, target, "qcow2");
+            }
+            var moved = new VmDefinition(def.name(), def.uuid(), def.imageFingerprint(), def.cpus(), def.memoryBytes(),
+                    def.diskBytes(), def.mac(), def.machine(), image.kernel().map(Path::toString).orElse(""),
+                    image.initrd().map(Path::toString).orElse(""), def.cmdline(), "", "");
+            moved.write(tmp);
+            Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            undo.push("remove " + dir, () -> Trees.delete(dir));
+            var entry = launcher.adopt(name, dir).orElseThrow(() -> AgentError.failed("vm '" + name
+                    + "' could not be registered after the move", null));
+            vms.put(name, entry);
+            undo.keep();
+            LOG.info("vm {} moved in ({} layer(s))", name, layers.size());
+            return entry.status();
+        } catch (IOException e) {
+            throw AgentError.failed("cannot take vm " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Memory given to the VMs whose QEMU runs now, other than {@code except}. */
+    private long runningMemory(String except) {
+        return vms.values().stream().filter(e -> !e.name().equals(except) && e.running() != null
+                && e.definition() != null).mapToLong(e -> e.definition().memoryBytes()).sum();
+    }
+
+    /** Enters or leaves standby (entering needs every VM stopped). */
+    public void standby(boolean on) {
+        admission.standby(on, vms.values().stream().filter(e -> e.running() != null).count());
+    }
+
+    public boolean standby() {
+        return admission.standby();
     }
 
     /** VMs whose disks read through a snapshot of {@code name} (any snapshot when {@code snapshot} is empty). */
@@ -132,7 +266,12 @@ public final class VmHost implements AutoCloseable {
             }
             // a snapshot change cut short (e.g. QEMU died mid-merge) is finished before QEMU opens the chain
             snapshots.recover(entry);
-            launcher.start(entry, accelerator.get());
+            admission.admit(name, entry.definition().memoryBytes(), runningMemory(name));
+            try {
+                launcher.start(entry, accelerator.get());
+            } finally {
+                admission.done(name);
+            }
             return entry.status();
         }
     }

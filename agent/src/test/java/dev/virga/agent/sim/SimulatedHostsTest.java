@@ -89,6 +89,24 @@ class SimulatedHostsTest {
     }
 
     @Test
+    void actualUseFollowsTheVmsAndStandbyIsRefusedWhileOneRuns() {
+        var fingerprint = agent(1).buildImage("tiny").fingerprint();
+        agent(1).create(VmSpec.fromImage("vm1", fingerprint, 1, 2 * Sizes.GIB, 10 * Sizes.GIB));
+        var report = agent(1).report();
+        assertThat(report.memoryAvailableBytes()).isEqualTo(30 * Sizes.GIB);
+        assertThat(report.diskFreeBytes()).isEqualTo(report.diskBytes() - 10 * Sizes.GIB);
+        assertThatThrownBy(() -> agent(1).standby(true))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.code()).isEqualTo(409));
+
+        agent(1).stop("vm1", new StopSpec(true, 0));
+        assertThat(agent(1).standby(true).standby()).isTrue();
+        assertThatThrownBy(() -> agent(1).start("vm1"))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getMessage()).contains("standby"));
+        assertThat(agent(1).standby(false).standby()).isFalse();
+        assertThat(agent(1).start("vm1").power()).isEqualTo(VmPower.RUNNING);
+    }
+
+    @Test
     void eachHostOnlyAnswersItsOwnToken() {
         var m = members.get(0);
         var wrong = new AgentClient(m.url(), members.get(1).agentToken());

@@ -102,6 +102,16 @@ public final class QemuImg {
                 "rebase " + file + " onto " + newBacking);
     }
 
+    /**
+     * Unsafe rebase: only rewrites the name of {@code file}'s backing file (the data is not compared, the new
+     * backing need not exist yet). For a chain whose files moved together to another directory or host.
+     */
+    public void repoint(Path file, Path newBacking, String backingFormat) {
+        check(run(List.of("rebase", "-u", "-f", "qcow2", "-b", newBacking.toAbsolutePath().normalize().toString(),
+                        "-F", backingFormat, file.toString()), QUICK),
+                "repoint " + file + " at " + newBacking);
+    }
+
     /** Sets the virtual size; shrinking is refused by qemu-img (it would cut off guest data). */
     public void resize(Path file, long newSize) {
         if (newSize <= 0) {

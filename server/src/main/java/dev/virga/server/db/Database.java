@@ -1,26 +1,40 @@
 package dev.virga.server.db;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
-import org.sqlite.SQLiteConfig;
-import org.sqlite.SQLiteDataSource;
 
 import javax.sql.DataSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
 
-/** Opens the control plane's database and brings its schema up to date. */
+/**
+ * Opens the control plane's database and brings its schema up to date: SQLite (the embedded default, one file) or
+ * PostgreSQL (the production store, through a connection pool). The SQL is the same on both.
+ */
 public final class Database implements AutoCloseable {
-    private final Jdbi jdbi;
-    private final String url;
-    private final DataSource dataSource;
+    /** Which store: the queries are the same, pooling and leader election differ. */
+    public enum Kind { SQLITE, POSTGRESQL }
 
-    private Database(DataSource dataSource, String url) {
-        this.url = url;
+    private final Kind kind;
+    private final DataSource dataSource;
+    private final String jdbcUrl;
+    private final Jdbi jdbi;
+
+    private Database(Kind kind, DataSource dataSource, String jdbcUrl) {
+        this.kind = kind;
         this.dataSource = dataSource;
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+        this.jdbcUrl = jdbcUrl;
+        try {
+            var locations = kind == Kind.POSTGRESQL
+                    ? new String[] {"classpath:db/migration", "classpath:db/postgresql"}
+                    : new String[] {"classpath:db/migration"};
+            Flyway.configure().dataSource(dataSource).locations(locations).load().migrate();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
         this.jdbi = Jdbi.create(dataSource);
     }
 
@@ -34,48 +48,55 @@ public final class Database implements AutoCloseable {
         return open("jdbc:sqlite:" + file.toAbsolutePath());
     }
 
-    public static Database open(String jdbcUrl) {
-        if (!jdbcUrl.startsWith("jdbc:sqlite:")) {
-            throw new IllegalArgumentException("--db: only jdbc:sqlite: URLs are supported so far, not " + jdbcUrl);
-        }
-        var config = new SQLiteConfig();
-        // WAL + a busy timeout let the reconcile loop and request threads write without "database is locked"
-        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-        config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
-        config.setBusyTimeout(10_000);
-        config.enforceForeignKeys(true);
-        var ds = new SQLiteDataSource(config);
-        ds.setUrl(jdbcUrl);
-        return new Database(pooled(ds), jdbcUrl);
-    }
-
     /**
-     * Connections kept open: a new SQLite connection for every query costs ~0.5 ms (open, pragmas, parsing the
-     * schema) against ~0.02 ms for the query, and ~2 ms for a write (the last connection to close checkpoints the
-     * WAL), which was most of the control plane's CPU at 1,000 hosts.
+     * Opens {@code jdbc:sqlite:FILE} or {@code jdbc:postgresql://HOST:PORT/DB?user=U&password=P}.
+     *
+     * @throws IllegalArgumentException (its message starts with {@code --db:}) for another URL or a PostgreSQL
+     *                                  server that cannot be reached or refuses the credentials
      */
-    private static DataSource pooled(SQLiteDataSource sqlite) {
-        var config = new HikariConfig();
-        config.setDataSource(sqlite);
-        config.setPoolName("virga-sqlite");
-        config.setMaximumPoolSize(8);
-        config.setMinimumIdle(1);
-        return new HikariDataSource(config);
+    public static Database open(String jdbcUrl) {
+        if (jdbcUrl.startsWith("jdbc:sqlite:")) {
+            return new Database(Kind.SQLITE, SqliteSource.of(jdbcUrl), jdbcUrl);
+        }
+        if (jdbcUrl.startsWith("jdbc:postgresql:")) {
+            return new Database(Kind.POSTGRESQL, PostgresPool.of(jdbcUrl), jdbcUrl);
+        }
+        throw new IllegalArgumentException("--db: '" + Redacted.url(jdbcUrl) + "' is neither jdbc:sqlite:FILE nor "
+                + "jdbc:postgresql://HOST:PORT/DATABASE?user=USER&password=PASSWORD");
     }
 
-    /** Closes the store's connections. */
-    @Override
-    public void close() {
-        if (dataSource instanceof HikariDataSource pool) {
-            pool.close();
-        }
+    public Kind kind() {
+        return kind;
     }
 
     public Jdbi jdbi() {
         return jdbi;
     }
 
+    /** The JDBC URL with any password hidden: for logs and messages. */
     public String url() {
-        return url;
+        return Redacted.url(jdbcUrl);
+    }
+
+    /**
+     * A connection of its own, outside the pool: a session-level lock taken on it lives exactly as long as the
+     * connection (PostgreSQL only).
+     */
+    public Connection dedicatedConnection() throws SQLException {
+        if (kind != Kind.POSTGRESQL) {
+            throw new IllegalStateException("a dedicated connection is only used with PostgreSQL");
+        }
+        return PostgresPool.dedicated(jdbcUrl);
+    }
+
+    @Override
+    public void close() {
+        if (dataSource instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing the store failed: " + e.getMessage(), e);
+            }
+        }
     }
 }

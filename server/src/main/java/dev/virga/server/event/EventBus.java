@@ -25,8 +25,16 @@ public final class EventBus {
 
     public EventBus(Jdbi jdbi) {
         this.jdbi = jdbi;
-        this.lastId = new AtomicLong(jdbi.withHandle(h ->
-                h.createQuery("SELECT COALESCE(MAX(id), 0) FROM events").mapTo(Long.class).one()));
+        this.lastId = new AtomicLong(storedLastId());
+    }
+
+    private long storedLastId() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT COALESCE(MAX(id), 0) FROM events").mapTo(Long.class).one());
+    }
+
+    /** Continues after the newest stored event: called when this server takes over from a leader that published. */
+    public synchronized void resume() {
+        lastId.set(Math.max(lastId.get(), storedLastId()));
     }
 
     public Event publish(String type, String target, String message) {

@@ -5,15 +5,22 @@ import dev.virga.api.agent.HostReport;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** What a host's row says about it, from its report (all but its VMs and the time). */
+/**
+ * What a host's row says about it that changes only when the host does (from its report: not its VMs, not the time,
+ * not its actual memory and disk use, which change at every look).
+ */
 record HostFacts(int cpus, long memoryBytes, String arch, String accelerator, String acceleratorReason,
-                 String qemuVersion) {
-    /** How stale the stored {@code last_seen} of a host that keeps answering may get. */
+                 String qemuVersion, long diskBytes, Map<String, String> labels) {
+    /** How stale the stored {@code last_seen} (and actual use) of a host that keeps answering may get. */
     static final long LAST_SEEN_WRITE_MILLIS = 30_000;
 
     static HostFacts of(HostReport r) {
         return new HostFacts(r.cpus(), r.memoryBytes(), r.arch(), r.accelerator(), r.acceleratorReason(),
-                r.qemuVersion());
+                r.qemuVersion(), r.diskBytes(), r.labels());
+    }
+
+    /** The last answer: when, and the actual use it reported. */
+    record Seen(long at, long memoryAvailableBytes, long diskFreeBytes) {
     }
 
     /** What was last written to each host's row (with state online), and when. */

@@ -4,7 +4,8 @@ import java.util.Map;
 
 /** Every error a request can end with; {@link ErrorMapping} turns it into the one JSON error shape. */
 public abstract sealed class ApiError extends RuntimeException
-        permits ApiError.BadInput, ApiError.NotFound, ApiError.Conflict, ApiError.Unavailable, ApiError.Forbidden {
+        permits ApiError.BadInput, ApiError.NotFound, ApiError.Conflict, ApiError.Unavailable, ApiError.Forbidden,
+        ApiError.NotLeader {
     private final transient Map<String, Object> details;
 
     ApiError(String message, Map<String, Object> details) {
@@ -74,6 +75,23 @@ public abstract sealed class ApiError extends RuntimeException
     public static final class Unavailable extends ApiError {
         public Unavailable(String message) {
             super(message, Map.of());
+        }
+
+        @Override
+        public int status() {
+            return 503;
+        }
+    }
+
+    /**
+     * 503: this server is a standby; only the leader takes writes. {@code details.leader} is the leader's URL (empty
+     * while none is known), which is how clients tell this answer from other 503s and move on.
+     */
+    public static final class NotLeader extends ApiError {
+        public NotLeader(java.util.Optional<String> leader) {
+            super(leader.map(url -> "this server is a standby; the leader is " + url + ": send writes there")
+                            .orElse("this server is a standby and no leader is known right now; retry in a few seconds"),
+                    Map.of(dev.virga.api.ErrorResponse.LEADER, leader.orElse("")));
         }
 
         @Override

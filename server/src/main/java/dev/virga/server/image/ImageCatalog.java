@@ -34,6 +34,9 @@ public final class ImageCatalog {
     private final Path spool;
 
     /** An image and the host that holds its bytes. */
+    /** Every image boots an x86_64 guest (the only architecture QEMU runs here so far). */
+    public static final String ARCH = "x86_64";
+
     public record Located(Image image, String host) {
     }
 

@@ -40,6 +40,10 @@ public final class InstanceRoutes {
             Bodies.accepted(ctx, instances.copy(ctx.pathParam("name"), Bodies.read(ctx, dev.virga.api.CopyRequest.class),
                     received).id());
         });
+        app.post("/1.0/instances/{name}/move", ctx -> Bodies.accepted(ctx, instances.move(ctx.pathParam("name"),
+                Bodies.read(ctx, dev.virga.api.MoveRequest.class)).id()));
+        app.post("/1.0/hosts/{name}/evacuate", ctx -> Bodies.accepted(ctx,
+                instances.evacuate(ctx.pathParam("name")).id()));
         app.post("/1.0/instances/{name}/publish", ctx -> Bodies.accepted(ctx, snapshots.publish(ctx.pathParam("name"),
                 Bodies.read(ctx, dev.virga.api.PublishRequest.class)).id()));
         app.get("/1.0/instances/{name}/snapshots", ctx -> ctx.json(snapshots.list(ctx.pathParam("name"))));

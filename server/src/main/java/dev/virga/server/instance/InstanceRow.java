@@ -11,7 +11,7 @@ import java.time.Instant;
 /** An instance as stored: the public view plus what only the control plane needs (the image's fingerprint). */
 record InstanceRow(String name, String image, String fingerprint, String host, InstanceState state, String reason,
                    int cpus, long memoryBytes, long diskBytes, String accelerator, long launchMillis,
-                   GuestDetails guest, long createdAt, long updatedAt) {
+                   GuestDetails guest, long createdAt, long updatedAt, String group, LaunchSpec.Placing placing) {
 
     Instance toApi() {
         return new Instance(name, image, host, state, reason, cpus, memoryBytes, diskBytes, accelerator, launchMillis,

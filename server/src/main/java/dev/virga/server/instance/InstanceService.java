@@ -28,16 +28,20 @@ import java.util.Set;
 public final class InstanceService {
     private static final Logger LOG = LoggerFactory.getLogger(InstanceService.class);
     private static final int MAX_STOP_TIMEOUT = 3600;
+    /** How often a launch waiting for capacity asks the scheduler again. */
+    private static final java.time.Duration QUEUE_RETRY = java.time.Duration.ofSeconds(1);
     private final InstanceStore store;
     private final ImageCatalog images;
     private final Hosts hosts;
     private final Operations operations;
     private final EventBus events;
     private final dev.virga.server.scheduler.Placement placement;
+    private final dev.virga.server.scheduler.Groups groups;
 
     public InstanceService(org.jdbi.v3.core.Jdbi jdbi, ImageCatalog images, Hosts hosts, Operations operations,
-                           EventBus events) {
+                           EventBus events, dev.virga.server.scheduler.Groups groups) {
         this.store = new InstanceStore(jdbi);
+        this.groups = groups;
         this.placement = images.placement();
         this.images = images;
         this.hosts = hosts;
@@ -65,14 +69,26 @@ public final class InstanceService {
         if (store.find(spec.name()).isPresent()) {
             throw new ApiError.Conflict("instance '" + spec.name() + "' already exists");
         }
-        if (!target(request).isEmpty() && hosts.find(target(request)).isEmpty()) {
-            throw new ApiError.NotFound("host", target(request));
+        var target = spec.placing().target();
+        if (!target.isEmpty() && hosts.find(target).isEmpty()) {
+            throw new ApiError.NotFound("host", target);
+        }
+        if (!spec.placing().group().isEmpty()) {
+            groups.get(spec.placing().group());
         }
         store.insert(spec, image.image().fingerprint(), disk);
+        return startLaunch(spec, image, disk, receivedNanos);
+    }
+
+    private Operation startLaunch(LaunchSpec spec, ImageCatalog.Located image, long disk, long receivedNanos) {
         try {
             return operations.start("launch", spec.name(), progress -> {
                 try {
-                    return runLaunch(spec, image, disk, receivedNanos, target(request), request.force(), progress);
+                    return runLaunch(spec, image, disk, receivedNanos, progress);
+                } catch (Operations.Cancelled e) {
+                    store.delete(spec.name());
+                    events.publish("instance-launch-cancelled", spec.name(), e.getMessage());
+                    throw e;
                 } catch (RuntimeException e) {
                     store.delete(spec.name());
                     events.publish("instance-launch-failed", spec.name(), e.getMessage());
@@ -85,18 +101,101 @@ public final class InstanceService {
         }
     }
 
+    /**
+     * Launches that were waiting for capacity when the server stopped wait again (called once the server leads,
+     * before the reconcile loop starts).
+     */
+    public void requeue() {
+        for (var row : store.hostless(InstanceState.PENDING)) {
+            if (operations.busy(row.name()).isPresent()) {
+                continue;
+            }
+            var image = images.find(row.image());
+            if (image.isEmpty() || !image.get().image().fingerprint().equals(row.fingerprint())) {
+                store.state(row.name(), InstanceState.ERROR, "image '" + row.image() + "' is gone; it was waiting "
+                        + "for capacity");
+                continue;
+            }
+            var spec = new LaunchSpec(row.name(), row.image(), row.cpus(), row.memoryBytes(), row.diskBytes(),
+                    row.placing());
+            LOG.info("launch of {} waits for capacity again after a server restart", row.name());
+            try {
+                operations.start("launch", row.name(), progress -> {
+                    try {
+                        return runLaunch(spec, image.get(), row.diskBytes(), System.nanoTime(), progress);
+                    } catch (RuntimeException e) {
+                        store.delete(row.name());
+                        events.publish(e instanceof Operations.Cancelled ? "instance-launch-cancelled"
+                                : "instance-launch-failed", row.name(), e.getMessage());
+                        throw e;
+                    }
+                });
+            } catch (RuntimeException e) {
+                LOG.warn("cannot queue {} again: {}", row.name(), e.getMessage());
+            }
+        }
+    }
+
+    private dev.virga.server.scheduler.Scheduler.Demand demand(LaunchSpec spec, String fingerprint, long disk) {
+        var group = spec.placing().group().isEmpty() ? java.util.Optional.<dev.virga.server.scheduler.Scheduler.GroupRule>empty()
+                : groups.find(spec.placing().group()).map(g -> new dev.virga.server.scheduler.Scheduler.GroupRule(
+                        g.name(), dev.virga.api.Group.ANTI_AFFINITY.equals(g.policy())));
+        return new dev.virga.server.scheduler.Scheduler.Demand(spec.cpus(), spec.memoryBytes(), disk, fingerprint,
+                ImageCatalog.ARCH, dev.virga.server.scheduler.Constraint.parseAll(spec.placing().constraints()), group);
+    }
+
+    /**
+     * Places the instance (waking a standby host, or waiting as {@code pending} until capacity appears, unless the
+     * launch asked not to queue), then makes it on its host.
+     */
     private Map<String, Object> runLaunch(LaunchSpec spec, ImageCatalog.Located image, long disk, long receivedNanos,
-                                          String target, boolean force, Operations.Progress progress) {
-        long placing = System.nanoTime();
-        var decision = placement.assign(spec.name(), new dev.virga.server.scheduler.Scheduler.Demand(spec.cpus(),
-                spec.memoryBytes(), image.image().fingerprint()), target, force);
-        long placementMicros = (System.nanoTime() - placing) / 1_000;
+                                          Operations.Progress progress) throws InterruptedException {
+        var placing = spec.placing();
+        var fingerprint = image.image().fingerprint();
+        String queuedReason = "";
+        long queuedAt = 0;
+        dev.virga.server.scheduler.Scheduler.Decision decision;
+        long placementMicros;
+        while (true) {
+            long asked = System.nanoTime();
+            decision = placement.assign(spec.name(), demand(spec, fingerprint, disk), placing.target(), placing.force());
+            placementMicros = (System.nanoTime() - asked) / 1_000;
+            if (decision.host().isPresent()) {
+                break;
+            }
+            if (decision.wake().isPresent() && wake(decision.wake().get(), spec.name())) {
+                continue;
+            }
+            if (placing.noQueue()) {
+                throw new ApiError.Conflict("no host can take '" + spec.name() + "' now (--no-queue): "
+                        + decision.explain(), Map.of("hosts", decision.explain()));
+            }
+            var reason = "waiting for capacity: " + decision.explain();
+            if (!reason.equals(queuedReason)) {
+                store.state(spec.name(), InstanceState.PENDING, reason);
+                progress.update(reason);
+                if (queuedReason.isEmpty()) {
+                    queuedAt = System.currentTimeMillis();
+                    events.publish("instance-queued", spec.name(), reason, Map.of("hosts", decision.explain()));
+                }
+                queuedReason = reason;
+            }
+            progress.cancellable(true);
+            progress.await(QUEUE_RETRY);
+            if (progress.cancelled()) {
+                throw new Operations.Cancelled("cancelled while waiting for capacity");
+            }
+        }
+        progress.cancellable(false);
+        if (progress.cancelled()) {
+            throw new Operations.Cancelled("cancelled while waiting for capacity");
+        }
         var host = decision.host().orElseThrow();
         store.state(spec.name(), InstanceState.CREATING, "");
         events.publish("instance-placed", spec.name(), "placed on " + host + " (" + decision.explain() + ")",
                 Map.of("host", host));
         progress.update("making the disk and starting QEMU on " + host);
-        var status = hosts.client(host).create(VmSpec.fromImage(spec.name(), image.image().fingerprint(), spec.cpus(),
+        var status = hosts.client(host).create(VmSpec.fromImage(spec.name(), fingerprint, spec.cpus(),
                 spec.memoryBytes(), disk));
         long launchMillis = (System.nanoTime() - receivedNanos) / 1_000_000;
         store.started(spec.name(), status.accelerator(), status.guest());
@@ -112,7 +211,22 @@ public final class InstanceService {
         result.put("placement", decision.explain());
         // the decision as this launch saw it: waiting for the placement lock, the snapshot, the scheduler, the write
         result.put("placementMicros", placementMicros);
+        if (queuedAt > 0) {
+            result.put("queuedMillis", System.currentTimeMillis() - queuedAt);
+        }
         return result;
+    }
+
+    /** Takes a standby host out of standby for {@code instance}; false (and an event) when its agent refuses. */
+    private boolean wake(String host, String instance) {
+        try {
+            hosts.wake(host);
+            events.publish("host-woken", host, "woken from standby to take " + instance, Map.of("instance", instance));
+            return true;
+        } catch (RuntimeException e) {
+            events.publish("host-wake-failed", host, "could not wake it for " + instance + ": " + e.getMessage());
+            return false;
+        }
     }
 
     /**
@@ -197,15 +311,15 @@ public final class InstanceService {
     public dev.virga.api.PlacementPreview dryRun(LaunchRequest request) {
         var spec = LaunchSpec.of(request);
         var image = images.find(spec.image()).orElseThrow(() -> new ApiError.NotFound("image", spec.image()));
-        var decision = placement.preview(new dev.virga.server.scheduler.Scheduler.Demand(spec.cpus(),
-                spec.memoryBytes(), image.image().fingerprint()), target(request), request.force());
+        if (!spec.placing().group().isEmpty()) {
+            groups.get(spec.placing().group());
+        }
+        long disk = spec.diskBytes() == 0 ? image.image().virtualSize() : spec.diskBytes();
+        var decision = placement.preview(demand(spec, image.image().fingerprint(), disk), spec.placing().target(),
+                spec.placing().force());
         return new dev.virga.api.PlacementPreview(decision.host().orElse(""), decision.candidates().stream()
                 .map(c -> new dev.virga.api.PlacementPreview.Verdict(c.host(), c.fits(), c.score(), c.reason()))
                 .toList());
-    }
-
-    private static String target(LaunchRequest request) {
-        return request.target() == null ? "" : request.target();
     }
 
     /** start, stop, restart, pause, resume. */
@@ -291,9 +405,172 @@ public final class InstanceService {
         events.publish("instance-started", name, what + " (guest agent ready after " + status.readyMillis() + " ms)");
     }
 
+    /**
+     * Cold move: chooses the new host first (the scheduler, never the current host; or {@code target}), stops the
+     * VM if it runs, copies its instance directory (disk chain, snapshots, memory states) host to host through
+     * this server, switches the record to the new host, removes it from the old one and starts it again if it ran.
+     * The image must already be on the new host (placement only picks such hosts). Any failure before the switch
+     * removes what reached the new host and starts the VM again where it was.
+     */
+    public Operation move(String name, dev.virga.api.MoveRequest request) {
+        var row = store.get(name);
+        if (request.live()) {
+            throw new ApiError.BadInput("live", "live migration is not available yet; without --live the VM is "
+                    + "stopped, moved with its disk chain and started again on the new host");
+        }
+        if (row.host().isEmpty() || row.state().transitional() || row.state() == InstanceState.UNKNOWN
+                || row.state() == InstanceState.ERROR) {
+            throw new ApiError.Conflict("cannot move '" + name + "' while it is " + row.state().name().toLowerCase()
+                    + (row.reason().isEmpty() ? "" : " (" + row.reason() + ")"));
+        }
+        var target = request.target().strip();
+        if (!target.isEmpty() && hosts.find(target).isEmpty()) {
+            throw new ApiError.NotFound("host", target);
+        }
+        if (target.equals(row.host())) {
+            throw new ApiError.BadInput("target", "'" + name + "' is already on " + target);
+        }
+        if (store.isCopy(name) || !store.copiesOf(name, "").isEmpty()) {
+            throw new ApiError.Conflict("'" + name + "' shares disk layers with "
+                    + (store.isCopy(name) ? "the instance it is a copy of" : String.join(", ", store.copiesOf(name, "")))
+                    + " on " + row.host() + "; linked copies cannot move");
+        }
+        return operations.start("move", name, progress -> runMove(row, target, request.force(), progress));
+    }
+
+    private Map<String, Object> runMove(InstanceRow row, String target, boolean force, Operations.Progress progress) {
+        var name = row.name();
+        var source = row.host();
+        boolean wasRunning = row.state() == InstanceState.RUNNING || row.state() == InstanceState.PAUSED;
+        var placing = row.placing();
+        var constraints = new java.util.ArrayList<>(placing.constraints());
+        constraints.add("name!=" + source);
+        var moving = new LaunchSpec(name, row.image(), row.cpus(), row.memoryBytes(), row.diskBytes(),
+                new LaunchSpec.Placing(constraints, row.group(), target, force, true));
+        var decision = placement.reserveMove(name, demand(moving, row.fingerprint(), row.diskBytes()), target, force);
+        var dest = decision.host().orElseThrow(() -> new ApiError.Conflict("no host can take '" + name + "': "
+                + decision.explain(), Map.of("hosts", decision.explain())));
+        long started = System.nanoTime();
+        var from = hosts.client(source);
+        var to = hosts.client(dest);
+        store.state(name, InstanceState.MOVING, "moving from " + source + " to " + dest);
+        events.publish("instance-moving", name, "moving from " + source + " to " + dest + " (" + decision.explain()
+                + ")", Map.of("from", source, "to", dest));
+        long bytes;
+        try {
+            if (wasRunning) {
+                progress.update("stopping on " + source);
+                from.stop(name, new StopSpec(false, 60));
+            }
+            progress.update("copying the disk chain from " + source + " to " + dest);
+            try (var archive = new CountingInputStream(from.exportInstance(name))) {
+                to.importInstance(name, archive);
+                bytes = archive.count();
+            }
+        } catch (RuntimeException | java.io.IOException e) {
+            undoMove(name, dest, to, from, wasRunning);
+            throw new IllegalStateException("move of " + name + " to " + dest + " failed: " + e.getMessage()
+                    + "; it stays on " + source, e);
+        }
+        placement.moved(name, dest);
+        store.state(name, InstanceState.STOPPED, "moved from " + source);
+        var leftover = "";
+        try {
+            from.delete(name);
+        } catch (RuntimeException e) {
+            leftover = "its old copy on " + source + " could not be removed: " + e.getMessage();
+            LOG.warn("move of {}: {}", name, leftover);
+        }
+        if (wasRunning) {
+            progress.update("starting on " + dest);
+            store.state(name, InstanceState.STARTING, "");
+            running(name, to.start(name), "started on " + dest + " after a move");
+        }
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        events.publish("instance-moved", name, "moved from " + source + " to " + dest + " in " + millis + " ms ("
+                + bytes + " bytes copied)", Map.of("from", source, "to", dest));
+        var result = new HashMap<String, Object>();
+        result.put("from", source);
+        result.put("host", dest);
+        result.put("bytes", bytes);
+        result.put("millis", millis);
+        result.put("placement", decision.explain());
+        if (!leftover.isEmpty()) {
+            result.put("warning", leftover);
+        }
+        return result;
+    }
+
+    /** A move that failed before the switch: nothing stays on the new host, the VM runs again where it was. */
+    private void undoMove(String name, String dest, AgentClient to, AgentClient from, boolean wasRunning) {
+        try {
+            to.delete(name);
+        } catch (RuntimeException e) {
+            LOG.warn("move of {}: cannot remove the partial copy on {}: {}", name, dest, e.getMessage());
+        }
+        placement.notMoved(name);
+        try {
+            if (wasRunning) {
+                running(name, from.start(name), "started again after a failed move");
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("move of {}: cannot start it again: {}", name, e.getMessage());
+        }
+        resync(name, from);
+    }
+
+    /**
+     * Puts the host in maintenance and moves every instance off it, one after another (cold moves). The operation
+     * succeeds when the host is empty, and otherwise names each instance that stayed and why.
+     */
+    public Operation evacuate(String host) {
+        var h = hosts.find(host).orElseThrow(() -> new ApiError.NotFound("host", host));
+        if (!Hosts.ONLINE.equals(h.state())) {
+            throw new ApiError.Conflict("host " + host + " is offline; its instances cannot be copied off it");
+        }
+        return operations.start("evacuate", "host:" + host, progress -> {
+            hosts.mode(host, dev.virga.server.scheduler.Scheduler.HostState.MAINTENANCE);
+            events.publish("host-maintenance", host, "in maintenance: being evacuated");
+            var moved = new java.util.TreeMap<String, String>();
+            var stayed = new java.util.TreeMap<String, String>();
+            for (var row : store.onHost(host)) {
+                progress.update("moving " + row.name() + " (" + (moved.size() + stayed.size() + 1) + " of "
+                        + store.onHost(host).size() + ")");
+                try {
+                    var op = move(row.name(), new dev.virga.api.MoveRequest("", false, false));
+                    var done = operations.waitFor(op.id(), java.time.Duration.ofHours(6));
+                    if (done.status() == dev.virga.api.OperationStatus.SUCCESS) {
+                        moved.put(row.name(), String.valueOf(done.result().get("host")));
+                    } else {
+                        stayed.put(row.name(), done.error());
+                    }
+                } catch (RuntimeException e) {
+                    stayed.put(row.name(), e.getMessage());
+                }
+            }
+            if (!stayed.isEmpty()) {
+                throw new IllegalStateException("host " + host + " still has " + stayed.size() + " instance(s): "
+                        + stayed.entrySet().stream().map(e -> e.getKey() + " (" + e.getValue() + ")")
+                        .collect(java.util.stream.Collectors.joining("; ")) + "; moved: " + moved);
+            }
+            return Map.of("moved", moved);
+        });
+    }
+
     /** Deletes the instance and everything its host has of it. A running one needs {@code force}. */
     public Operation delete(String name, boolean force) {
         var row = store.get(name);
+        if (row.state() == InstanceState.PENDING && row.host().isEmpty()) {
+            var waiting = operations.busy(name);
+            if (waiting.isPresent()) {
+                operations.cancel(waiting.get());
+                return operations.get(waiting.get());
+            }
+        }
+        if (row.state() == InstanceState.UNKNOWN) {
+            throw new ApiError.Conflict("instance '" + name + "' is on host " + row.host() + ", which is offline ("
+                    + row.reason() + "); delete it when the host is back, or remove the host with --force");
+        }
         var copies = store.copiesOf(name, "");
         if (!copies.isEmpty()) {
             throw new ApiError.Conflict("'" + name + "' is the base of " + String.join(", ", copies)
@@ -363,6 +640,11 @@ public final class InstanceService {
             LOG.warn("cannot resync {} after a failed operation: {}", name, e.getMessage());
             store.state(name, InstanceState.ERROR, "host unreachable: " + e.getMessage());
         }
+    }
+
+    /** Frees the reservation of a move that will not finish. */
+    void releaseMove(String name) {
+        placement.notMoved(name);
     }
 
     InstanceStore store() {

@@ -2,6 +2,7 @@ package dev.virga.server.instance;
 
 import dev.virga.api.GuestDetails;
 import dev.virga.api.InstanceState;
+import dev.virga.client.Json;
 import dev.virga.server.http.ApiError;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.mapper.RowMapper;
@@ -22,11 +23,12 @@ final class InstanceStore {
         var now = System.currentTimeMillis();
         try {
             jdbi.useHandle(h -> h.createUpdate("INSERT INTO instances (name, image, image_fingerprint, state, cpus, "
-                            + "memory_bytes, disk_bytes, created_at, updated_at) VALUES (:name, :image, :fp, :state, "
-                            + ":cpus, :mem, :disk, :now, :now)")
+                            + "memory_bytes, disk_bytes, created_at, updated_at, group_name, placement_json) VALUES "
+                            + "(:name, :image, :fp, :state, :cpus, :mem, :disk, :now, :now, :group, :placing)")
                     .bind("name", spec.name()).bind("image", spec.image()).bind("fp", fingerprint)
                     .bind("state", InstanceState.PENDING.name()).bind("cpus", spec.cpus())
-                    .bind("mem", spec.memoryBytes()).bind("disk", diskBytes).bind("now", now).execute());
+                    .bind("mem", spec.memoryBytes()).bind("disk", diskBytes).bind("now", now)
+                    .bind("group", spec.placing().group()).bind("placing", Json.write(spec.placing())).execute());
         } catch (org.jdbi.v3.core.statement.UnableToExecuteStatementException e) {
             if (find(spec.name()).isPresent()) {
                 throw new ApiError.Conflict("instance '" + spec.name() + "' already exists");
@@ -118,5 +120,34 @@ final class InstanceStore {
             InstanceState.valueOf(rs.getString("state")), rs.getString("reason"), rs.getInt("cpus"),
             rs.getLong("memory_bytes"), rs.getLong("disk_bytes"), rs.getString("accelerator"),
             rs.getLong("launch_ms"), InstanceRow.guest(rs.getString("guest_json")), rs.getLong("created_at"),
-            rs.getLong("updated_at"));
+            rs.getLong("updated_at"), rs.getString("group_name"), placing(rs.getString("placement_json")));
+
+    private static LaunchSpec.Placing placing(String json) {
+        try {
+            var p = Json.read(json, LaunchSpec.Placing.class);
+            return p.constraints() == null ? LaunchSpec.Placing.ANYWHERE : p;
+        } catch (IllegalArgumentException e) {
+            return LaunchSpec.Placing.ANYWHERE;
+        }
+    }
+
+    /** Whether {@code name}'s disk reads through another instance's snapshot. */
+    boolean isCopy(String name) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT base_instance FROM instances WHERE name = :n")
+                .bind("n", name).mapTo(String.class).findOne()).map(b -> !b.isEmpty()).orElse(false);
+    }
+
+    /** Instance name → the host a move was copying it to. */
+    java.util.Map<String, String> moves() {
+        var out = new java.util.TreeMap<String, String>();
+        jdbi.useHandle(h -> h.createQuery("SELECT name, moving_to FROM instances WHERE moving_to <> ''")
+                .map((rs, ctx) -> out.put(rs.getString(1), rs.getString(2))).list());
+        return out;
+    }
+
+    /** Instances in {@code state} with no host yet. */
+    List<InstanceRow> hostless(InstanceState state) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM instances WHERE host = '' AND state = :s ORDER BY "
+                + "created_at").bind("s", state.name()).map(MAPPER).list());
+    }
 }

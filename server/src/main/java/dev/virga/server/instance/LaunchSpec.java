@@ -5,7 +5,20 @@ import dev.virga.api.Sizes;
 import dev.virga.server.http.ApiError;
 
 /** A launch request after validation: every field present and in range. */
-record LaunchSpec(String name, String image, int cpus, long memoryBytes, long diskBytes) {
+record LaunchSpec(String name, String image, int cpus, long memoryBytes, long diskBytes, Placing placing) {
+
+    /**
+     * How the launch is to be placed; kept with the instance (as JSON) so a launch waiting for capacity is
+     * queued again after a server restart.
+     */
+    record Placing(java.util.List<String> constraints, String group, String target, boolean force, boolean noQueue) {
+        static final Placing ANYWHERE = new Placing(java.util.List.of(), "", "", false, false);
+    }
+
+    LaunchSpec(String name, String image, int cpus, long memoryBytes, long diskBytes) {
+        this(name, image, cpus, memoryBytes, diskBytes, Placing.ANYWHERE);
+    }
+
     static final int MAX_CPUS = 64;
     static final long MIN_MEMORY = 64 * Sizes.MIB;
     static final long MAX_MEMORY = 4096 * Sizes.GIB;
@@ -31,7 +44,11 @@ record LaunchSpec(String name, String image, int cpus, long memoryBytes, long di
         if (disk > MAX_DISK) {
             throw new ApiError.BadInput("disk", Sizes.format(disk) + " is larger than " + Sizes.format(MAX_DISK));
         }
-        return new LaunchSpec(name, r.image(), cpus, memory, disk);
+        var constraints = r.constraints().stream().map(String::strip).toList();
+        dev.virga.server.scheduler.Constraint.parseAll(constraints);
+        var group = r.group().isBlank() ? "" : Names.check("group", r.group());
+        return new LaunchSpec(name, r.image(), cpus, memory, disk, new Placing(constraints, group, r.target().strip(),
+                r.force(), r.noQueue()));
     }
 
     private static long size(String field, String text, long fallback) {

@@ -28,30 +28,48 @@ public final class Reconciler implements AutoCloseable {
     /** Hosts asked at once in a pass. */
     static final int PARALLEL_POLLS = 32;
     private final InstanceStore store;
+    private final java.util.function.Consumer<String> placementRelease;
     private final Hosts hosts;
     private final Operations operations;
     private final EventBus events;
     private final Duration period;
-    private volatile boolean stopped;
-    private final Thread thread;
+    /**
+     * A host is offline after this many passes in a row without an answer (so within 3-4 s at the default 1 s
+     * period); one slow answer does not make it flap.
+     */
+    static final int MISSED_TO_OFFLINE = 3;
+    private final Map<String, Integer> misses = new java.util.concurrent.ConcurrentHashMap<>();
+    private Thread thread;
 
     public Reconciler(InstanceService instances, Hosts hosts, Operations operations, EventBus events,
                       Duration period) {
         this.store = instances.store();
+        this.placementRelease = instances::releaseMove;
         this.hosts = hosts;
         this.operations = operations;
         this.events = events;
         this.period = period;
-        this.thread = Thread.ofVirtual().name("reconciler").unstarted(this::loop);
     }
 
-    public void start() {
-        thread.start();
+    /** Starts the loop (again, after {@link #stop()}: a server that leads again after standing by). */
+    public synchronized void start() {
+        if (thread == null) {
+            thread = Thread.ofVirtual().name("reconciler").start(this::loop);
+        }
+    }
+
+    /** Whether the loop runs. */
+    public synchronized boolean running() {
+        return thread != null;
+    }
+
+    private synchronized boolean mine() {
+        return thread == Thread.currentThread();
     }
 
     /** A pass every period, start to start (a pass's own time is not added), with a breath between passes. */
     private void loop() {
-        while (!stopped) {
+        while (mine()) {
             long start = System.nanoTime();
             runOnce();
             var left = period.minusNanos(System.nanoTime() - start);
@@ -69,6 +87,7 @@ public final class Reconciler implements AutoCloseable {
      */
     public void runOnce() {
         failHostless(System.currentTimeMillis());
+        abandonMoves();
         var gate = new Semaphore(PARALLEL_POLLS);
         try (var polls = Executors.newVirtualThreadPerTaskExecutor()) {
             for (var host : hosts.names()) {
@@ -94,9 +113,17 @@ public final class Reconciler implements AutoCloseable {
         try {
             report = hosts.client(host).report();
         } catch (RuntimeException e) {
-            hosts.unreachable(host, e.getMessage());
+            if (Thread.currentThread().isInterrupted()) {
+                return; // stopped while asking: the host is not to blame
+            }
+            int missed = misses.merge(host, 1, Integer::sum);
+            if (missed >= MISSED_TO_OFFLINE) {
+                hosts.unreachable(host, missed + " heartbeats missed: " + e.getMessage());
+                markUnknown(host);
+            }
             return;
         }
+        misses.remove(host);
         try {
             hosts.reported(host, report);
             reconcileHost(host, report, asked);
@@ -123,6 +150,47 @@ public final class Reconciler implements AutoCloseable {
             }
             apply(store, events, fresh.get(), Optional.ofNullable(actual.get(row.name())));
         }
+    }
+
+    /**
+     * The VMs of a host that stopped answering may still run there: they are shown {@code unknown} (with their last
+     * known state in the reason) until the host answers again and says what they are.
+     */
+    private void markUnknown(String host) {
+        for (var row : store.onHost(host)) {
+            if (operations.busy(row.name()).isPresent()) {
+                continue;
+            }
+            switch (row.state()) {
+                case RUNNING, PAUSED, STOPPED -> {
+                    var why = "host " + host + " is offline; last known state: " + row.state().name().toLowerCase();
+                    store.state(row.name(), InstanceState.UNKNOWN, why);
+                    events.publish("instance-unknown", row.name(), why, Map.of("host", host));
+                }
+                default -> {
+                }
+            }
+        }
+    }
+
+    /**
+     * Moves cut short by a server stop (no operation drives them): the instance still lives on its old host (the
+     * switch is the move's last store write), so what reached the new host is removed and the reservation freed.
+     */
+    private void abandonMoves() {
+        store.moves().forEach((name, dest) -> {
+            if (operations.busy(name).isPresent()) {
+                return;
+            }
+            try {
+                hosts.client(dest).delete(name);
+                placementRelease.accept(name);
+                events.publish("instance-move-abandoned", name, "a move to " + dest + " was interrupted; "
+                        + "its partial copy there was removed");
+            } catch (RuntimeException e) {
+                LOG.warn("cannot clean the interrupted move of {} on {} yet: {}", name, dest, e.getMessage());
+            }
+        });
     }
 
     /** Launches that died before they chose a host: nothing was made anywhere. */
@@ -227,15 +295,26 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
-        stopped = true;
-        thread.interrupt();
+    /** Stops the loop and waits for a pass under way: it must not write into a store that is closing. */
+    public void stop() {
+        Thread t;
+        synchronized (this) {
+            t = thread;
+            thread = null;
+        }
+        if (t == null) {
+            return;
+        }
+        t.interrupt();
         try {
-            // a pass under way must not write into a store that is being closed
-            thread.join(5_000);
+            t.join(5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    @Override
+    public void close() {
+        stop();
     }
 }

@@ -22,11 +22,8 @@ public final class OperationRoutes {
             ctx.json(operations.waitFor(ctx.pathParam("id"), Duration.ofSeconds(timeout)));
         });
         app.delete("/1.0/operations/{id}", ctx -> {
-            var op = operations.get(ctx.pathParam("id"));
-            if (op.status().done()) {
-                throw new ApiError.Conflict("operation " + op.id() + " already ended (" + op.status() + ")");
-            }
-            throw new ApiError.Conflict("operation " + op.id() + " (" + op.kind() + ") cannot be cancelled");
+            operations.cancel(ctx.pathParam("id"));
+            ctx.status(202).json(operations.get(ctx.pathParam("id")));
         });
     }
 }

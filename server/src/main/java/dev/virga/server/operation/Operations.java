@@ -31,6 +31,7 @@ public final class Operations {
     private final EventBus events;
     private final Map<String, CompletableFuture<Operation>> running = new ConcurrentHashMap<>();
     private final Map<String, String> busyTargets = new ConcurrentHashMap<>();
+    private static final Duration STORE_POLL = Duration.ofMillis(200);
 
     /** The body of an operation; returns its result, or throws to fail it with the exception's message. */
     @FunctionalInterface
@@ -38,11 +39,41 @@ public final class Operations {
         Map<String, Object> run(Progress progress) throws Exception;
     }
 
-    /** What a running operation tells its watchers. */
+    /** What a running operation tells its watchers, and how it learns that it was cancelled. */
     @FunctionalInterface
     public interface Progress {
         void update(String text);
+
+        /** While on, {@code DELETE /1.0/operations/{id}} cancels the operation instead of answering 409. */
+        default void cancellable(boolean on) {
+        }
+
+        /** Whether a cancel was asked (the work then ends by throwing {@link Cancelled}). */
+        default boolean cancelled() {
+            return false;
+        }
+
+        /** Sleeps up to {@code timeout}, returning early when the operation is cancelled. */
+        default void await(Duration timeout) throws InterruptedException {
+            Thread.sleep(timeout);
+        }
     }
+
+    /** Thrown by work that stopped because it was cancelled: the operation ends {@code cancelled}. */
+    public static final class Cancelled extends RuntimeException {
+        public Cancelled(String message) {
+            super(message);
+        }
+    }
+
+    /** Cancellation state of one running operation. */
+    private static final class Cancel {
+        volatile boolean allowed;
+        volatile boolean asked;
+        final Object signal = new Object();
+    }
+
+    private final Map<String, Cancel> cancels = new ConcurrentHashMap<>();
 
     public Operations(Jdbi jdbi, EventBus events) {
         this.jdbi = jdbi;
@@ -87,6 +118,7 @@ public final class Operations {
         }
         var future = new CompletableFuture<Operation>();
         running.put(id, future);
+        cancels.put(id, new Cancel());
         Thread.ofVirtual().name("op-" + kind + "-" + target).start(() -> execute(op, work, future));
         return op;
     }
@@ -99,12 +131,14 @@ public final class Operations {
             // the store itself failed: waiters must still be released
             LOG.error("operation {} {} {} could not be recorded", op.kind(), op.target(), op.id(), e);
             running.remove(op.id());
+            cancels.remove(op.id());
             future.completeExceptionally(e);
             return;
         } finally {
             busyTargets.remove(op.target(), op.id());
         }
         running.remove(op.id());
+        cancels.remove(op.id());
         future.complete(done);
         events.publish("operation-" + done.status().name().toLowerCase(), op.target(),
                 op.kind() + " " + op.target() + (done.error().isEmpty() ? "" : ": " + done.error()),
@@ -112,9 +146,38 @@ public final class Operations {
     }
 
     private Operation record(Operation op, Work work) {
+        var cancel = cancels.get(op.id());
+        var progress = new Progress() {
+            @Override
+            public void update(String text) {
+                progress(op.id(), text);
+            }
+
+            @Override
+            public void cancellable(boolean on) {
+                cancel.allowed = on;
+            }
+
+            @Override
+            public boolean cancelled() {
+                return cancel.asked;
+            }
+
+            @Override
+            public void await(Duration timeout) throws InterruptedException {
+                synchronized (cancel.signal) {
+                    if (!cancel.asked) {
+                        cancel.signal.wait(Math.max(1, timeout.toMillis()));
+                    }
+                }
+            }
+        };
         try {
-            var result = work.run(text -> progress(op.id(), text));
+            var result = work.run(progress);
             return finish(op.id(), OperationStatus.SUCCESS, "", result == null ? Map.of() : result);
+        } catch (Cancelled e) {
+            LOG.info("operation {} {} {} cancelled: {}", op.kind(), op.target(), op.id(), e.getMessage());
+            return finish(op.id(), OperationStatus.CANCELLED, message(e), Map.of());
         } catch (Exception e) {
             LOG.info("operation {} {} {} failed: {}", op.kind(), op.target(), op.id(), e.getMessage());
             LOG.debug("operation failure", e);
@@ -140,6 +203,26 @@ public final class Operations {
         return get(id);
     }
 
+    /**
+     * Asks a running operation to stop. Only work that declared itself cancellable (a launch waiting for capacity)
+     * can be; anything else is a 409 that says why.
+     */
+    public void cancel(String id) {
+        var op = get(id);
+        var cancel = cancels.get(id);
+        if (op.status().done() || cancel == null) {
+            throw new ApiError.Conflict("operation " + id + " already ended (" + op.status().name().toLowerCase() + ")");
+        }
+        if (!cancel.allowed) {
+            throw new ApiError.Conflict("operation " + id + " (" + op.kind() + " " + op.target()
+                    + ") cannot be cancelled now: only a launch still waiting for capacity can be");
+        }
+        cancel.asked = true;
+        synchronized (cancel.signal) {
+            cancel.signal.notifyAll();
+        }
+    }
+
     public Operation get(String id) {
         return find(id).orElseThrow(() -> new ApiError.NotFound("operation", id));
     }
@@ -163,7 +246,7 @@ public final class Operations {
     public Operation waitFor(String id, Duration timeout) {
         var future = running.get(id);
         if (future == null) {
-            return get(id);
+            return watchStore(id, timeout);
         }
         try {
             return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -175,6 +258,22 @@ public final class Operations {
         } catch (ExecutionException e) {
             return get(id);
         }
+    }
+
+    /** An operation another server runs (this one is a standby), or one that just ended: the store tells. */
+    private Operation watchStore(String id, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        var op = get(id);
+        while (!op.status().done() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(Math.min(STORE_POLL.toMillis(), Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return op;
+            }
+            op = get(id);
+        }
+        return op;
     }
 
     private static final RowMapper<Operation> MAPPER = (rs, ctx) -> new Operation(

@@ -3,12 +3,13 @@ package dev.virga.server.event;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.virga.api.Event;
-import dev.virga.server.db.Database;
+import dev.virga.server.db.TestStore;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,18 +17,25 @@ import org.junit.jupiter.api.io.TempDir;
 class EventBusTest {
     @TempDir
     Path dir;
+    private TestStore store;
 
     private Jdbi jdbi;
     private EventBus bus;
 
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
     @BeforeEach
     void openStore() {
+        store = TestStore.create(dir);
         jdbi = openJdbi();
         bus = new EventBus(jdbi);
     }
 
     private Jdbi openJdbi() {
-        return Database.sqlite(dir.resolve("db/virga.sqlite")).jdbi();
+        return store.jdbi();
     }
 
     @Test

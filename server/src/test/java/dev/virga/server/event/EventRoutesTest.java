@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.virga.api.Event;
 import dev.virga.client.Json;
 import dev.virga.client.VirgaClient;
-import dev.virga.server.db.Database;
+import dev.virga.server.db.TestStore;
 import dev.virga.server.http.ErrorMapping;
 import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
@@ -40,6 +40,7 @@ class EventRoutesTest {
 
     @TempDir
     Path dir;
+    private TestStore store;
 
     private EventBus bus;
     private Javalin app;
@@ -47,7 +48,8 @@ class EventRoutesTest {
 
     @BeforeEach
     void start() {
-        bus = new EventBus(Database.sqlite(dir.resolve("db/virga.sqlite")).jdbi());
+        store = TestStore.create(dir);
+        bus = new EventBus(store.jdbi());
         app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.useVirtualThreads = true;
@@ -64,6 +66,7 @@ class EventRoutesTest {
             s.close();
         }
         app.stop();
+        store.close();
     }
 
     /** Asks for the stream on a raw socket, so that the test decides when (and whether) the answer is read. */

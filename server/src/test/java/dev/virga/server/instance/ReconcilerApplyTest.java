@@ -8,12 +8,13 @@ import dev.virga.api.InstanceState;
 import dev.virga.api.Sizes;
 import dev.virga.api.agent.VmPower;
 import dev.virga.api.agent.VmStatus;
-import dev.virga.server.db.Database;
+import dev.virga.server.db.TestStore;
 import dev.virga.server.event.EventBus;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,14 +29,21 @@ class ReconcilerApplyTest {
 
     @TempDir
     Path dir;
+    private TestStore testStore;
 
     private InstanceStore store;
     private EventBus events;
     private final List<Event> published = new CopyOnWriteArrayList<>();
 
+    @AfterEach
+    void closeStore() {
+        testStore.close();
+    }
+
     @BeforeEach
     void openStore() {
-        var jdbi = Database.sqlite(dir.resolve("db/virga.sqlite")).jdbi();
+        testStore = TestStore.create(dir);
+        var jdbi = testStore.jdbi();
         store = new InstanceStore(jdbi);
         events = new EventBus(jdbi);
         events.subscribe(published::add);

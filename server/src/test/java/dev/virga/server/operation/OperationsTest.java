@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.virga.api.Event;
 import dev.virga.api.Operation;
 import dev.virga.api.OperationStatus;
-import dev.virga.server.db.Database;
+import dev.virga.server.db.TestStore;
 import dev.virga.server.event.EventBus;
 import dev.virga.server.http.ApiError;
 import java.nio.file.Path;
@@ -33,6 +33,7 @@ class OperationsTest {
 
     @TempDir
     Path dir;
+    private TestStore store;
 
     private Jdbi jdbi;
     private EventBus events;
@@ -44,7 +45,8 @@ class OperationsTest {
 
     @BeforeEach
     void openStore() {
-        jdbi = Database.sqlite(dir.resolve("db/virga.sqlite")).jdbi();
+        store = TestStore.create(dir);
+        jdbi = store.jdbi();
         events = new EventBus(jdbi);
         events.subscribe(published::add);
         operations = new Operations(jdbi, events);
@@ -60,9 +62,13 @@ class OperationsTest {
     @AfterEach
     void releaseBlockedWorkAndLetItFinish() {
         release.countDown();
-        // the end event is the last thing an operation writes
-        eventually().until(() -> startedIds.stream().allMatch(id -> published.stream()
-                .anyMatch(e -> e.type().startsWith("operation-") && id.equals(e.details().get("operation")))));
+        try {
+            // the end event is the last thing an operation writes
+            eventually().until(() -> startedIds.stream().allMatch(id -> published.stream()
+                    .anyMatch(e -> e.type().startsWith("operation-") && id.equals(e.details().get("operation")))));
+        } finally {
+            store.close();
+        }
     }
 
     private static ConditionFactory eventually() {
@@ -77,7 +83,7 @@ class OperationsTest {
     }
 
     private Operations reopened() {
-        var again = Database.sqlite(dir.resolve("db/virga.sqlite")).jdbi();
+        var again = store.jdbi();
         return new Operations(again, new EventBus(again));
     }
 

@@ -1,0 +1,2 @@
+/** Cluster-wide settings kept in the store. */
+package dev.virga.server.config;
