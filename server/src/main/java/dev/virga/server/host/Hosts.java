@@ -66,6 +66,26 @@ public final class Hosts {
                         .bind("n", host).map((rs, ctx) -> new Endpoint(rs.getString("url"), rs.getString("token")))
                         .findOne())
                 .orElseThrow(() -> new ApiError.NotFound("host", host));
+        return cached(host, endpoint);
+    }
+
+    /**
+     * Every host's agent at the address the store has now, from one read of the store: a reconcile pass over
+     * 10,000 hosts asking for each one's address separately spent a third of its time there.
+     */
+    public Map<String, AgentClient> clients() {
+        var rows = jdbi.withHandle(h -> h.createQuery("SELECT name, url, token FROM hosts ORDER BY name")
+                .map((rs, ctx) -> Map.entry(rs.getString("name"), new Endpoint(rs.getString("url"),
+                        rs.getString("token"))))
+                .list());
+        var all = new java.util.LinkedHashMap<String, AgentClient>();
+        for (var row : rows) {
+            all.put(row.getKey(), cached(row.getKey(), row.getValue()));
+        }
+        return all;
+    }
+
+    private AgentClient cached(String host, Endpoint endpoint) {
         return clients.compute(host, (name, cached) -> cached != null && cached.endpoint().equals(endpoint) ? cached
                 : new Cached(endpoint, new AgentClient(URI.create(endpoint.url()), endpoint.token()))).client();
     }

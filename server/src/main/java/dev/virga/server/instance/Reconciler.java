@@ -4,6 +4,7 @@ import dev.virga.api.InstanceState;
 import dev.virga.api.agent.HostReport;
 import dev.virga.api.agent.VmPower;
 import dev.virga.api.agent.VmStatus;
+import dev.virga.client.AgentClient;
 import dev.virga.server.event.EventBus;
 import dev.virga.server.host.Hosts;
 import dev.virga.server.operation.Operations;
@@ -90,11 +91,11 @@ public final class Reconciler implements AutoCloseable {
         abandonMoves();
         var gate = new Semaphore(PARALLEL_POLLS);
         try (var polls = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (var host : hosts.names()) {
+            for (var host : hosts.clients().entrySet()) {
                 gate.acquire();
                 polls.submit(() -> {
                     try {
-                        refresh(host);
+                        refresh(host.getKey(), host.getValue());
                     } finally {
                         gate.release();
                     }
@@ -108,10 +109,21 @@ public final class Reconciler implements AutoCloseable {
 
     /** Asks one host for its report (its heartbeat) and moves its instances to what it says. */
     public void refresh(String host) {
+        AgentClient agent;
+        try {
+            agent = hosts.client(host);
+        } catch (RuntimeException e) {
+            LOG.warn("cannot ask host {}: {}", host, e.getMessage());
+            return;
+        }
+        refresh(host, agent);
+    }
+
+    private void refresh(String host, AgentClient agent) {
         HostReport report;
         long asked = System.currentTimeMillis();
         try {
-            report = hosts.client(host).report();
+            report = agent.report();
         } catch (RuntimeException e) {
             if (Thread.currentThread().isInterrupted()) {
                 return; // stopped while asking: the host is not to blame

@@ -137,7 +137,9 @@ public final class Placement {
                     return g;
                 })
                 .list());
-        return h.createQuery("SELECT name, state, mode, arch, labels_json, cpus, memory_bytes, disk_bytes FROM hosts")
+        // in name order: the scheduler sorts by name, which costs nothing then (sorting 10,000 names did)
+        return h.createQuery("SELECT name, state, mode, arch, labels_json, cpus, memory_bytes, disk_bytes FROM hosts "
+                        + "ORDER BY name")
                 .map((rs, ctx) -> {
                     var name = rs.getString("name");
                     var a = allocated.getOrDefault(name, new long[3]);
