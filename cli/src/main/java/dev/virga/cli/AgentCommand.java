@@ -30,8 +30,12 @@ import java.util.concurrent.CountDownLatch;
                         + "its accelerator as 'simulated'. Each host joins with its own one-use token, one a line "
                         + "in --tokens-file (virga host add-token --count N > FILE). Simulated hosts keep nothing: "
                         + "after a restart they join again with new tokens and a new --name prefix. Use it to "
-                        + "measure the scheduler and the control plane at scale (virga bench placement)."})
+                        + "measure the scheduler and the control plane at scale (virga bench placement). There, "
+                        + "--cpus and --memory are each simulated host's (default 16 and 64G) and --labels every "
+                        + "host's."})
 final class AgentCommand implements Callable<Integer> {
+    private static final int SIMULATED_CPUS = 16;
+    private static final long SIMULATED_MEMORY = 64 * dev.virga.api.Sizes.GIB;
     @Option(names = "--server", required = true, paramLabel = "URL[,URL...]", description = "the control plane's "
             + "URL; several servers on one PostgreSQL store comma-separated (join and rejoin go to the leader)")
     String server;
@@ -44,10 +48,6 @@ final class AgentCommand implements Callable<Integer> {
     int hosts;
     @Option(names = "--tokens-file", description = "with --simulate: one join token a line, one per host")
     Path tokensFile;
-    @Option(names = "--host-cpus", defaultValue = "16", description = "with --simulate: CPUs of each host")
-    int hostCpus;
-    @Option(names = "--host-memory", defaultValue = "64G", description = "with --simulate: memory of each host")
-    String hostMemory;
     @Option(names = "--name", description = "host name (default: the machine's hostname); with --simulate the "
             + "prefix of the hosts' names (default sim: sim-00001, sim-00002, ...)") String name;
     @Option(names = "--listen", defaultValue = "127.0.0.1", description = "address of the agent endpoint")
@@ -117,16 +117,13 @@ final class AgentCommand implements Callable<Integer> {
             throw new CliError("--tokens-file: " + hosts + " simulated hosts need one join token each "
                     + "(virga host add-token --count " + hosts + " > tokens.txt); --token alone serves --hosts 1");
         }
-        long memory;
-        try {
-            memory = dev.virga.api.Sizes.parse(hostMemory);
-        } catch (IllegalArgumentException e) {
-            throw new CliError("--host-memory: " + e.getMessage());
-        }
+        // --cpus and --memory are each simulated host's (default 16 CPUs and 64 GiB), --labels every host's
+        int hostCpus = checkedCpus() == 0 ? SIMULATED_CPUS : checkedCpus();
+        long hostMemory = checkedMemory() == 0 ? SIMULATED_MEMORY : checkedMemory();
         SimulatedHosts sim;
         try {
             sim = SimulatedHosts.start(new SimulatedHosts.Config(name == null ? "sim" : name, hosts, hostCpus,
-                    memory, listen, port));
+                    hostMemory, checkedLabels(), listen, port));
         } catch (IllegalArgumentException e) {
             throw new CliError(e.getMessage());
         }

@@ -56,7 +56,7 @@ final class HeartbeatBench implements Callable<Integer> {
             long beats = cluster.sim().reportsAnswered() - beats0;
             var out = System.out;
             out.printf(Locale.ROOT, "%nheartbeat: %d SIMULATED hosts, %d VMs, state: %s, %.0f s measured%n", hosts,
-                    vms, db.isEmpty() ? "SQLite" : db, wall);
+                    vms, SimulatedCluster.store(db), wall);
             out.printf(Locale.ROOT, "server CPU:     %.1f %% of one core (%.1f s CPU in %.1f s)%n",
                     100 * cpu / wall, cpu, wall);
             out.printf(Locale.ROOT, "heartbeats:     %.0f/s answered (%d hosts every second would be %d/s), "

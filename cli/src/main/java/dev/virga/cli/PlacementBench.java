@@ -140,7 +140,7 @@ final class PlacementBench implements Callable<Integer> {
         Collections.sort(counts);
         var out = System.out;
         out.printf(Locale.ROOT, "%nplacement on %d SIMULATED hosts (%d CPUs, %s each), state: %s%n", hosts, hostCpus,
-                hostMemory, db.isEmpty() ? "SQLite" : db);
+                hostMemory, SimulatedCluster.store(db));
         out.printf(Locale.ROOT, "launches measured: %d ok, %d failed (after %d warm-up), %d at a time, %s each%n",
                 samples.size(), failures.values().stream().mapToInt(Integer::intValue).sum(), warmup, concurrency,
                 memory);

@@ -27,7 +27,7 @@ final class ServerProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts {@code virga server --data DIR --port 0 [--db URL]} and waits until it serves the API. */
+    /** Starts {@code virga server --data DIR --port 0} (with {@code VIRGA_DB=db}) and waits until it serves the API. */
     static ServerProcess start(Path dir, String db) throws IOException, InterruptedException {
         var java = ProcessHandle.current().info().command().orElse("java");
         var command = new ArrayList<String>();
@@ -41,12 +41,15 @@ final class ServerProcess implements AutoCloseable {
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "server", "--data", dir.toString(), "--port", "0"));
-        if (!db.isEmpty()) {
-            command.addAll(List.of("--db", db));
-        }
         var log = dir.resolve("server.log");
         Files.createDirectories(dir);
-        var process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        // the server's --db by its environment variable: a password stays out of the process list
+        builder.environment().remove("VIRGA_DB");
+        if (!db.isEmpty()) {
+            builder.environment().put("VIRGA_DB", db);
+        }
+        var process = builder.start();
         var info = dir.resolve("server.json");
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!Files.exists(info)) {

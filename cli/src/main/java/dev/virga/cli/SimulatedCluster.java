@@ -44,7 +44,7 @@ final class SimulatedCluster implements AutoCloseable {
         server = ServerProcess.start(dir.resolve("server"), db);
         client = new VirgaClient(server.url());
         say("server up at %s (pid %d, state %s) in %.1f s", server.url(), server.pid(),
-                db.isEmpty() ? "SQLite" : db, seconds(t0));
+                SimulatedCluster.store(db), seconds(t0));
         sim = SimulatedHosts.start(new SimulatedHosts.Config("sim", hosts, hostCpus, hostMemory, "127.0.0.1", 0));
         long t1 = System.nanoTime();
         var tokens = SimulatedJoin.issueTokens(client, hosts);
@@ -81,6 +81,11 @@ final class SimulatedCluster implements AutoCloseable {
 
     VirgaClient client() {
         return client;
+    }
+
+    /** The store as the figures name it: SQLite, or the JDBC URL with its password hidden. */
+    static String store(String db) {
+        return db.isEmpty() ? "SQLite" : db.replaceAll("(?i)(password=)[^&;]*", "$1***");
     }
 
     static void say(String format, Object... args) {

@@ -30,6 +30,7 @@ final class SimulatedHost {
     private final String token;
     private final int cpus;
     private final long memoryBytes;
+    private final Map<String, String> labels;
     private final Map<String, VmStatus> vms = new ConcurrentHashMap<>();
     private final AtomicLong reports;
     private volatile boolean down;
@@ -37,8 +38,10 @@ final class SimulatedHost {
     /** Memory and disk of each VM, as it was made. */
     private final Map<String, long[]> sizes = new ConcurrentHashMap<>();
 
-    SimulatedHost(String name, String token, int cpus, long memoryBytes, AtomicLong reports) {
+    SimulatedHost(String name, String token, int cpus, long memoryBytes, Map<String, String> labels,
+                  AtomicLong reports) {
         this.name = name;
+        this.labels = labels;
         this.token = token;
         this.cpus = cpus;
         this.memoryBytes = memoryBytes;
@@ -74,7 +77,7 @@ final class SimulatedHost {
         }
         // a simulated VM "uses" the memory and disk it was given, so the host's actual use follows its VMs
         return new HostReport(name, cpus, memoryBytes, "x86_64", ACCELERATOR, WHY, QEMU, new ArrayList<>(vms.values()),
-                Math.max(0, memoryBytes - memoryUsed), DISK_BYTES, Math.max(0, DISK_BYTES - diskUsed), Map.of(),
+                Math.max(0, memoryBytes - memoryUsed), DISK_BYTES, Math.max(0, DISK_BYTES - diskUsed), labels,
                 standby);
     }
 

@@ -36,11 +36,18 @@ public final class SimulatedHosts implements AutoCloseable {
      * @param count       how many hosts
      * @param cpus        CPUs each host reports
      * @param memoryBytes memory each host reports
+     * @param labels      labels every host reports (for placement constraints)
      */
-    public record Config(String prefix, int count, int cpus, long memoryBytes, String bindHost, int port) {
+    public record Config(String prefix, int count, int cpus, long memoryBytes, Map<String, String> labels,
+                         String bindHost, int port) {
         public static final int MAX_HOSTS = 100_000;
 
+        public Config(String prefix, int count, int cpus, long memoryBytes, String bindHost, int port) {
+            this(prefix, count, cpus, memoryBytes, Map.of(), bindHost, port);
+        }
+
         public Config {
+            labels = labels == null ? Map.of() : Map.copyOf(labels);
             if (prefix == null || !prefix.matches("[a-z]([a-z0-9-]*[a-z0-9])?") || prefix.length() > 50) {
                 throw new IllegalArgumentException("--name: '" + prefix + "' is not a valid host name prefix "
                         + "(lowercase letters, digits and '-', at most 50 characters)");
@@ -76,7 +83,7 @@ public final class SimulatedHosts implements AutoCloseable {
             var token = new byte[16];
             random.nextBytes(token);
             made.put(name, new SimulatedHost(name, HexFormat.of().formatHex(token), config.cpus(),
-                    config.memoryBytes(), reports));
+                    config.memoryBytes(), config.labels(), reports));
         }
         this.hosts = Map.copyOf(made);
         this.order = List.copyOf(made.keySet());

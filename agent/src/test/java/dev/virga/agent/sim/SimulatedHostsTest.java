@@ -107,6 +107,17 @@ class SimulatedHostsTest {
     }
 
     @Test
+    void labelsGivenToTheSimulationAreEveryHostsLabels() {
+        try (var labelled = SimulatedHosts.start(new SimulatedHosts.Config("lab", 2, 4, 8 * Sizes.GIB,
+                java.util.Map.of("rack", "a"), "127.0.0.1", 0))) {
+            for (var m : labelled.members()) {
+                assertThat(new AgentClient(m.url(), m.agentToken()).report().labels()).containsExactly(
+                        java.util.Map.entry("rack", "a"));
+            }
+        }
+    }
+
+    @Test
     void eachHostOnlyAnswersItsOwnToken() {
         var m = members.get(0);
         var wrong = new AgentClient(m.url(), members.get(1).agentToken());
