@@ -50,12 +50,25 @@ class FaultsIT {
     }
 
     @Test
-    void anImpossibleMemorySizeIsRefusedByTheSchedulerWithItsReason() throws Exception {
+    void anImpossibleMemorySizeWaitsWithItsReasonOrIsRefusedAtOnceWithNoQueue() throws Exception {
         var client = virga.client();
-        var op = client.await(client.launch(new LaunchRequest("huge", "tiny", 1, "2048G", null)), o -> { });
-        assertThat(op.status()).isEqualTo(OperationStatus.FAILURE);
-        assertThat(op.error()).startsWith("no host can take 'huge': local: not enough memory")
+        var refused = client.await(client.launch(new LaunchRequest("huge", "tiny", 1, "2048G", null, "", false,
+                java.util.List.of(), "", true)), o -> { });
+        assertThat(refused.status()).isEqualTo(OperationStatus.FAILURE);
+        assertThat(refused.error()).startsWith("no host can take 'huge' now (--no-queue): local: not enough memory")
                 .contains("2097152 MiB more asked");
+        assertThat(client.instances()).isEmpty();
+
+        // without --no-queue it waits (a bigger host may join), says why, and can be cancelled
+        var waiting = client.launch(new LaunchRequest("huge", "tiny", 1, "2048G", null));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            var huge = client.instance("huge");
+            assertThat(huge.state()).isEqualTo(InstanceState.PENDING);
+            assertThat(huge.reason()).startsWith("waiting for capacity: local: not enough memory");
+        });
+        var cancel = virga.cli("operation", "cancel", waiting.id());
+        assertThat(cancel.exit()).as(cancel.toString()).isZero();
+        assertThat(cancel.out()).contains("cancelled");
         assertThat(client.instances()).isEmpty();
         assertThat(home.resolve("instances/huge")).doesNotExist();
         assertThat(virga.qemus()).isEmpty();

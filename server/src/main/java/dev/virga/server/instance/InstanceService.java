@@ -170,6 +170,8 @@ public final class InstanceService {
                 throw new ApiError.Conflict("no host can take '" + spec.name() + "' now (--no-queue): "
                         + decision.explain(), Map.of("hosts", decision.explain()));
             }
+            // cancellable before anyone can see it pending
+            progress.cancellable(true);
             var reason = "waiting for capacity: " + decision.explain();
             if (!reason.equals(queuedReason)) {
                 store.state(spec.name(), InstanceState.PENDING, reason);
@@ -180,7 +182,6 @@ public final class InstanceService {
                 }
                 queuedReason = reason;
             }
-            progress.cancellable(true);
             progress.await(QUEUE_RETRY);
             if (progress.cancelled()) {
                 throw new Operations.Cancelled("cancelled while waiting for capacity");
