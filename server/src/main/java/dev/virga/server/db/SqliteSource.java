@@ -22,6 +22,9 @@ final class SqliteSource {
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
         config.setBusyTimeout(10_000);
+        // a transaction takes the write lock when it begins: one that read first and wrote later could otherwise
+        // fail at once (SQLITE_BUSY_SNAPSHOT ignores the busy timeout) when another write came in between
+        config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
         config.enforceForeignKeys(true);
         var ds = new SQLiteDataSource(config);
         ds.setUrl(jdbcUrl);
