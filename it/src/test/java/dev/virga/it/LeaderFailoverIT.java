@@ -96,7 +96,7 @@ class LeaderFailoverIT {
         assertThat(again.out().strip()).matches("[0-9a-f]{48}");
         // the new leader polls the host: it stays online and is seen anew
         var seen = reader.hosts().getFirst().lastSeen();
-        await().atMost(Duration.ofSeconds(10)).until(() -> reader.hosts().getFirst().lastSeen().isAfter(seen));
+        await().atMost(Duration.ofSeconds(30)).until(() -> reader.hosts().getFirst().lastSeen().isAfter(seen));
         assertThat(online(reader)).containsExactly("h1");
 
         // the old leader, restarted, stands by and names the new one
