@@ -34,33 +34,28 @@ public final class Placement {
      * Assigns {@code instance} to the best host if one fits, atomically with the snapshot it was chosen from.
      * Otherwise nothing is assigned and the decision says why (and which standby host would take it if woken).
      */
-    public synchronized Scheduler.Decision assign(String instance, Scheduler.Demand demand, String target,
-                                                  boolean force) {
-        checkTarget(target);
-        var policy = settings.policy();
-        return jdbi.inTransaction(h -> {
-            h.createUpdate("UPDATE placement_lock SET version = version + 1 WHERE id = 1").execute();
-            var decision = Scheduler.place(demand, snapshot(h, demand), target, force, policy);
-            decision.host().ifPresent(host -> h.createUpdate("UPDATE instances SET host = :h, updated_at = :now "
-                            + "WHERE name = :n")
-                    .bind("h", host).bind("now", System.currentTimeMillis()).bind("n", instance).execute());
-            return decision;
-        });
+    public Scheduler.Decision assign(String instance, Scheduler.Demand demand, String target, boolean force) {
+        return reserve("host", instance, demand, target, force);
     }
 
     /**
      * For a cold move: chooses a host other than the instance's own and records it in {@code moving_to}, where the
      * instance then holds resources too until the move ends ({@link #moved} or {@link #notMoved}).
      */
-    public synchronized Scheduler.Decision reserveMove(String instance, Scheduler.Demand demand, String target,
-                                                       boolean force) {
+    public Scheduler.Decision reserveMove(String instance, Scheduler.Demand demand, String target, boolean force) {
+        return reserve("moving_to", instance, demand, target, force);
+    }
+
+    /** Decides and records the host in {@code column}, in one transaction behind the placement lock. */
+    private synchronized Scheduler.Decision reserve(String column, String instance, Scheduler.Demand demand,
+                                                    String target, boolean force) {
         checkTarget(target);
         var policy = settings.policy();
         return jdbi.inTransaction(h -> {
             h.createUpdate("UPDATE placement_lock SET version = version + 1 WHERE id = 1").execute();
             var decision = Scheduler.place(demand, snapshot(h, demand), target, force, policy);
-            decision.host().ifPresent(host -> h.createUpdate("UPDATE instances SET moving_to = :h, updated_at = :now "
-                            + "WHERE name = :n")
+            decision.host().ifPresent(host -> h.createUpdate("UPDATE instances SET " + column + " = :h, "
+                            + "updated_at = :now WHERE name = :n")
                     .bind("h", host).bind("now", System.currentTimeMillis()).bind("n", instance).execute());
             return decision;
         });
