@@ -155,12 +155,10 @@ final class AgentCommand implements Callable<Integer> {
         if (labels == null) {
             return out;
         }
-        var key = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9._/-]{0,62}");
-        var value = java.util.regex.Pattern.compile("[A-Za-z0-9._:/-]{0,63}");
         labels.forEach((k, v) -> {
-            if (!key.matcher(k).matches() || !value.matcher(v).matches()) {
-                throw new CliError("--labels: '" + k + "=" + v + "' is not a label (key: lower-case letters, digits, "
-                        + ". _ / -; value: letters, digits, . _ : / -)");
+            if (!dev.virga.api.Labels.valid(k, v)) {
+                throw new CliError("--labels: '" + k + "=" + v + "' is not a label (" + dev.virga.api.Labels.RULES
+                        + ")");
             }
             if (k.equals("arch") || k.equals("name")) {
                 throw new CliError("--labels: '" + k + "' is set by Virga itself (the host's " + k + ")");

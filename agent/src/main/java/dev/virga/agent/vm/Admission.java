@@ -81,28 +81,24 @@ public final class Admission {
 
     /** MemTotal of /proc/meminfo, in bytes. */
     public static long machineMemory() {
-        try {
-            for (var line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemTotal:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // fall through
-        }
-        return Runtime.getRuntime().maxMemory();
+        long total = meminfo("MemTotal:");
+        return total > 0 ? total : Runtime.getRuntime().maxMemory();
     }
 
     /** MemAvailable of /proc/meminfo, in bytes (0 when unknown). */
     public static long availableMemory() {
+        return meminfo("MemAvailable:");
+    }
+
+    private static long meminfo(String field) {
         try {
             for (var line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemAvailable:")) {
+                if (line.startsWith(field)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
                 }
             }
         } catch (IOException | NumberFormatException e) {
-            // fall through
+            // unknown
         }
         return 0;
     }

@@ -82,23 +82,25 @@ public final class InstanceService {
 
     private Operation startLaunch(LaunchSpec spec, ImageCatalog.Located image, long disk, long receivedNanos) {
         try {
-            return operations.start("launch", spec.name(), progress -> {
-                try {
-                    return runLaunch(spec, image, disk, receivedNanos, progress);
-                } catch (Operations.Cancelled e) {
-                    store.delete(spec.name());
-                    events.publish("instance-launch-cancelled", spec.name(), e.getMessage());
-                    throw e;
-                } catch (RuntimeException e) {
-                    store.delete(spec.name());
-                    events.publish("instance-launch-failed", spec.name(), e.getMessage());
-                    throw e;
-                }
-            });
+            return launchOperation(spec, image, disk, receivedNanos);
         } catch (RuntimeException e) {
             store.delete(spec.name());
             throw e;
         }
+    }
+
+    /** The launch operation of an instance recorded as pending; a launch that fails or is cancelled removes it. */
+    private Operation launchOperation(LaunchSpec spec, ImageCatalog.Located image, long disk, long receivedNanos) {
+        return operations.start("launch", spec.name(), progress -> {
+            try {
+                return runLaunch(spec, image, disk, receivedNanos, progress);
+            } catch (RuntimeException e) {
+                store.delete(spec.name());
+                events.publish(e instanceof Operations.Cancelled ? "instance-launch-cancelled"
+                        : "instance-launch-failed", spec.name(), e.getMessage());
+                throw e;
+            }
+        });
     }
 
     /**
@@ -120,16 +122,7 @@ public final class InstanceService {
                     row.placing());
             LOG.info("launch of {} waits for capacity again after a server restart", row.name());
             try {
-                operations.start("launch", row.name(), progress -> {
-                    try {
-                        return runLaunch(spec, image.get(), row.diskBytes(), System.nanoTime(), progress);
-                    } catch (RuntimeException e) {
-                        store.delete(row.name());
-                        events.publish(e instanceof Operations.Cancelled ? "instance-launch-cancelled"
-                                : "instance-launch-failed", row.name(), e.getMessage());
-                        throw e;
-                    }
-                });
+                launchOperation(spec, image.get(), row.diskBytes(), System.nanoTime());
             } catch (RuntimeException e) {
                 LOG.warn("cannot queue {} again: {}", row.name(), e.getMessage());
             }

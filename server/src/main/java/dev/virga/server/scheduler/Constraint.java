@@ -1,5 +1,6 @@
 package dev.virga.server.scheduler;
 
+import dev.virga.api.Labels;
 import dev.virga.server.http.ApiError;
 
 import java.util.List;
@@ -8,7 +9,7 @@ import java.util.regex.Pattern;
 
 /** {@code label=value} or {@code label!=value}: what a host's labels must say for an instance to go there. */
 public record Constraint(String label, boolean equal, String value) {
-    private static final Pattern FORM = Pattern.compile("([a-z0-9][a-z0-9._/-]{0,62})(!?=)([A-Za-z0-9._:/-]{0,63})");
+    private static final Pattern FORM = Pattern.compile("(" + Labels.KEY + ")(!?=)(" + Labels.VALUE + ")");
 
     /** Parses every constraint; the first malformed one is a 400 naming {@code constraints}. */
     public static List<Constraint> parseAll(List<String> texts) {
@@ -18,8 +19,8 @@ public record Constraint(String label, boolean equal, String value) {
     static Constraint parse(String text) {
         var m = FORM.matcher(text == null ? "" : text.strip());
         if (!m.matches()) {
-            throw new ApiError.BadInput("constraints", "'" + text + "' is not label=value or label!=value "
-                    + "(label: lower-case letters, digits, . _ / -; value: letters, digits, . _ : / -)");
+            throw new ApiError.BadInput("constraints", "'" + text + "' is not label=value or label!=value ("
+                    + Labels.RULES + ")");
         }
         return new Constraint(m.group(1), m.group(2).equals("="), m.group(3));
     }
