@@ -29,7 +29,7 @@ public final class Database implements AutoCloseable {
         try {
             var locations = kind == Kind.POSTGRESQL
                     ? new String[] {"classpath:db/migration", "classpath:db/postgresql"}
-                    : new String[] {"classpath:db/migration"};
+                    : new String[] {"classpath:db/migration", "classpath:db/sqlite"};
             Flyway.configure().dataSource(dataSource).locations(locations).load().migrate();
         } catch (RuntimeException e) {
             close();

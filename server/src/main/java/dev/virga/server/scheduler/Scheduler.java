@@ -148,9 +148,11 @@ public final class Scheduler {
         if (!d.arch().isEmpty() && !d.arch().equals(h.arch())) {
             return refused("architecture " + h.arch() + ", not " + d.arch(), false);
         }
-        var labels = new HashMap<>(h.labels());
-        labels.put("arch", h.arch());
-        labels.put("name", h.name());
+        var labels = d.constraints().isEmpty() ? h.labels() : new HashMap<>(h.labels());
+        if (!d.constraints().isEmpty()) { // a copy per host only when there is something to check
+            labels.put("arch", h.arch());
+            labels.put("name", h.name());
+        }
         for (var c : d.constraints()) {
             if (!c.holds(labels)) {
                 return refused("constraint " + c + " not met (" + c.label() + "="
