@@ -137,6 +137,53 @@ public final class AgentClient {
         return http.send(request, Json.mapper().constructType(VmStatus.class));
     }
 
+    /**
+     * A running VM's instance directory without the layer it writes (for a live move: the destination makes that
+     * layer empty and the migration's mirror fills it); the caller closes it.
+     */
+    public InputStream exportRunningInstance(String name) {
+        return http.exchange(http.request(BASE + "/instances/" + VirgaClient.enc(name) + "/archive?live=true").GET()
+                .build()).body();
+    }
+
+    /** Hands this host a VM that is being moved live (see {@link #exportRunningInstance}); it stays stopped here. */
+    public VmStatus importRunningInstance(String name, InputStream archive) {
+        var request = http.request(BASE + "/instances/" + VirgaClient.enc(name) + "/archive?live=true")
+                .header("Content-Type", "application/x-tar")
+                .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> archive)).build();
+        return http.send(request, Json.mapper().constructType(VmStatus.class));
+    }
+
+    /** Destination of a live move: starts a QEMU that waits for the migration; where the source must send. */
+    public dev.virga.api.agent.IncomingEndpoint incoming(String name) {
+        return http.send("POST", path(name, "incoming"), java.util.Map.of(), dev.virga.api.agent.IncomingEndpoint.class);
+    }
+
+    /** Destination of a live move: the migration ended; returns once the guest runs (and its agent answers). */
+    public VmStatus finishIncoming(String name) {
+        return http.send("POST", path(name, "incoming/finish"), java.util.Map.of(), VmStatus.class);
+    }
+
+    /** Destination of a live move whose source failed: the VM if the migration arrived anyway (409 if not). */
+    public VmStatus arrivedIncoming(String name) {
+        return http.send("POST", path(name, "incoming/finish") + "?wait=false", java.util.Map.of(), VmStatus.class);
+    }
+
+    /** Source of a live move: returns when it is complete (the VM runs on the destination) or throws. */
+    public dev.virga.api.agent.MigrationProgress migrate(String name, dev.virga.api.agent.MigrateSpec spec) {
+        return http.send("POST", path(name, "migrate"), spec, dev.virga.api.agent.MigrationProgress.class);
+    }
+
+    /** Source of a live move: how far it is. */
+    public dev.virga.api.agent.MigrationProgress migration(String name) {
+        return http.get(path(name, "migration"), new TypeReference<>() { });
+    }
+
+    /** Source of a live move: cancels it (the VM keeps running on the source). */
+    public void cancelMigration(String name) {
+        http.send("DELETE", path(name, "migration"), null, Void.class);
+    }
+
     public void deleteImage(String fingerprint) {
         http.send("DELETE", BASE + "/images/" + VirgaClient.enc(fingerprint), null, Void.class);
     }

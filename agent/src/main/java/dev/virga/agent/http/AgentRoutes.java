@@ -51,15 +51,29 @@ public final class AgentRoutes {
         app.put(BASE + "/instances/{name}", ctx -> ctx.json(vms.create(read(ctx, VmSpec.class))));
         app.get(BASE + "/instances/{name}/archive", ctx -> {
             var name = ctx.pathParam("name");
-            vms.checkMovable(name);
+            boolean live = "true".equals(ctx.queryParam("live"));
+            vms.checkMovable(name, live);
             ctx.status(200).contentType("application/x-tar");
             // the servlet's own stream, as for image exports: Javalin's may gzip
             try (var out = ctx.res().getOutputStream()) {
-                vms.exportInstance(name, out);
+                vms.exportInstance(name, out, live);
             }
         });
         app.put(BASE + "/instances/{name}/archive", ctx -> ctx.json(vms.importInstance(ctx.pathParam("name"),
-                ctx.bodyInputStream())));
+                ctx.bodyInputStream(), "true".equals(ctx.queryParam("live")))));
+        // live moves: the destination waits (on the address the control plane reached it at), the source migrates
+        app.post(BASE + "/instances/{name}/incoming", ctx -> ctx.json(vms.incoming(ctx.pathParam("name"),
+                ctx.req().getLocalAddr())));
+        app.post(BASE + "/instances/{name}/incoming/finish", ctx -> ctx.json(vms.finishIncoming(
+                ctx.pathParam("name"), !"false".equals(ctx.queryParam("wait")))));
+        app.post(BASE + "/instances/{name}/migrate", ctx -> ctx.json(vms.migrate(ctx.pathParam("name"),
+                read(ctx, dev.virga.api.agent.MigrateSpec.class))));
+        app.get(BASE + "/instances/{name}/migration", ctx -> ctx.json(vms.migration(ctx.pathParam("name"))
+                .orElseThrow(() -> AgentError.notFound("live migration of", ctx.pathParam("name")))));
+        app.delete(BASE + "/instances/{name}/migration", ctx -> {
+            vms.cancelMigration(ctx.pathParam("name"));
+            ctx.status(204);
+        });
         app.post(BASE + "/instances/{name}/start", ctx -> ctx.json(vms.start(ctx.pathParam("name"))));
         app.post(BASE + "/instances/{name}/stop", ctx -> ctx.json(vms.stop(ctx.pathParam("name"),
                 read(ctx, StopSpec.class))));

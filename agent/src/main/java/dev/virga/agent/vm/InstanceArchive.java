@@ -26,10 +26,21 @@ final class InstanceArchive {
     }
 
     static void write(Path dir, OutputStream out) throws IOException {
+        write(dir, out, java.util.Set.of(), java.util.Map.of());
+    }
+
+    /**
+     * As {@link #write(Path, OutputStream)}, without the files named in {@code skip} and with {@code extra} members
+     * (name to content) after the files: a live move leaves out the layer the running guest writes, which the
+     * destination mirrors instead, and says how to make its empty counterpart.
+     */
+    static void write(Path dir, OutputStream out, java.util.Set<String> skip, java.util.Map<String, byte[]> extra)
+            throws IOException {
         List<Path> files;
         try (var list = Files.list(dir)) {
             files = list.filter(Files::isRegularFile).filter(f -> MEMBER.matcher(f.getFileName().toString()).matches()
-                    && !f.getFileName().toString().endsWith(".tmp")).sorted().toList();
+                    && !f.getFileName().toString().endsWith(".tmp") && !skip.contains(f.getFileName().toString()))
+                    .sorted().toList();
         }
         // closing the tar writes its last block; the caller's stream itself stays open
         var shield = new java.io.FilterOutputStream(out) {
@@ -52,6 +63,14 @@ final class InstanceArchive {
             entry.setMode(0644);
             tar.putArchiveEntry(entry);
             Files.copy(f, tar);
+            tar.closeArchiveEntry();
+        }
+        for (var member : extra.entrySet()) {
+            var entry = new TarArchiveEntry(member.getKey());
+            entry.setSize(member.getValue().length);
+            entry.setMode(0644);
+            tar.putArchiveEntry(entry);
+            tar.write(member.getValue());
             tar.closeArchiveEntry();
         }
         tar.close();

@@ -134,26 +134,70 @@ public final class VmHost implements AutoCloseable {
      * (their disks are tied by snapshot layers on this host).
      */
     public void exportInstance(String name, java.io.OutputStream out) throws IOException {
+        exportInstance(name, out, false);
+    }
+
+    /**
+     * As {@link #exportInstance(String, java.io.OutputStream)}; {@code live}: the VM runs, and everything but the
+     * layer it writes is sent (frozen snapshot layers, memory states, definition), plus {@value #LIVE_ACTIVE}
+     * saying how to make that layer's empty counterpart, which the live migration's disk mirror then fills.
+     */
+    public void exportInstance(String name, java.io.OutputStream out, boolean live) throws IOException {
         var entry = entry(name);
         synchronized (entry) {
-            checkMovable(entry);
-            InstanceArchive.write(entry.dir(), out);
+            checkMovable(entry, live);
+            if (!live) {
+                InstanceArchive.write(entry.dir(), out);
+                return;
+            }
+            var chain = DiskChain.read(entry.dir());
+            var activeFile = entry.dir().resolve(chain.active());
+            var info = qemuImg.info(activeFile, true);
+            var backing = info.backingFile().map(Path::of).orElseThrow(() -> AgentError.failed("layer "
+                    + chain.active() + " of " + name + " has no backing file", null));
+            boolean onImage = backing.getParent() != null
+                    && backing.getParent().getFileName().toString().equals(entry.definition().imageFingerprint());
+            var active = new LiveActive(chain.active(), info.virtualSize(), onImage ? ""
+                    : backing.getFileName().toString());
+            InstanceArchive.write(entry.dir(), out, java.util.Set.of(chain.active()),
+                    Map.of(LIVE_ACTIVE, dev.virga.client.Json.mapper().writeValueAsBytes(active)));
         }
+    }
+
+    /** Archive member of a live move: the active layer to make empty on the destination. */
+    static final String LIVE_ACTIVE = "live-active.json";
+
+    /**
+     * @param backing the layer it reads through, a file of the instance directory; empty: the image
+     */
+    record LiveActive(String file, long virtualSize, String backing) {
     }
 
     /** Refuses (before any byte is sent) what {@link #exportInstance} would refuse; finishes a pending change. */
     public void checkMovable(String name) {
+        checkMovable(name, false);
+    }
+
+    public void checkMovable(String name, boolean live) {
         var entry = entry(name);
         synchronized (entry) {
-            checkMovable(entry);
-            snapshots.recover(entry);
+            checkMovable(entry, live);
+            if (!live) {
+                snapshots.recover(entry);
+            }
         }
     }
 
-    private void checkMovable(VmEntry entry) {
+    private void checkMovable(VmEntry entry, boolean live) {
         var name = entry.name();
-        if (entry.running() != null) {
+        if (!live && entry.running() != null) {
             throw AgentError.conflict("vm '" + name + "' is running; a cold move needs it stopped");
+        }
+        if (live && entry.running() == null) {
+            throw AgentError.conflict("vm '" + name + "' is not running; a live move needs it running");
+        }
+        if (live && DiskChain.read(entry.dir()).pending().isPresent()) {
+            throw AgentError.conflict("vm '" + name + "' has a snapshot change under way");
         }
         var def = entry.definition();
         if (!def.baseInstance().isEmpty()) {
@@ -173,6 +217,15 @@ public final class VmHost implements AutoCloseable {
      * (stopped). The image must already be here. On any failure nothing of it remains.
      */
     public VmStatus importInstance(String name, java.io.InputStream in) {
+        return importInstance(name, in, false);
+    }
+
+    /**
+     * As {@link #importInstance(String, java.io.InputStream)}; {@code live}: the archive of a running VM
+     * ({@link #exportInstance(String, java.io.OutputStream, boolean)}), whose active layer is made here, empty, on
+     * top of the layer it reads through, for the live migration's mirror to fill.
+     */
+    public VmStatus importInstance(String name, java.io.InputStream in, boolean live) {
         var placeholder = new VmEntry(name, null, paths);
         if (vms.putIfAbsent(name, placeholder) != null || Files.exists(paths.instanceDir(name))) {
             vms.remove(name, placeholder);
@@ -198,6 +251,20 @@ public final class VmHost implements AutoCloseable {
             var layers = new java.util.ArrayList<String>();
             layers.add(chain.active());
             chain.snapshots().forEach(l -> layers.add(l.file()));
+            LiveActive active = null;
+            if (live) {
+                if (!Files.isRegularFile(tmp.resolve(LIVE_ACTIVE))) {
+                    throw AgentError.badInput("archive", "a live move's archive needs " + LIVE_ACTIVE);
+                }
+                active = dev.virga.client.Json.mapper().readValue(tmp.resolve(LIVE_ACTIVE).toFile(), LiveActive.class);
+                Files.delete(tmp.resolve(LIVE_ACTIVE));
+                if (!active.file().equals(chain.active()) || Files.exists(tmp.resolve(active.file()))
+                        || (!active.backing().isEmpty() && !layers.contains(active.backing()))) {
+                    throw AgentError.badInput("archive", "its active layer " + active.file() + " on "
+                            + (active.backing().isEmpty() ? "the image" : active.backing()) + " does not fit chain.json");
+                }
+                layers.remove(chain.active());
+            }
             for (var layer : layers) {
                 var file = tmp.resolve(layer);
                 if (!Files.isRegularFile(file)) {
@@ -220,6 +287,17 @@ public final class VmHost implements AutoCloseable {
                 }
                 qemuImg.repoint(file, target, "qcow2");
             }
+            if (active != null) {
+                // made where it will live (the others were repointed to their final paths too)
+                var file = tmp.resolve(active.file());
+                if (active.backing().isEmpty()) {
+                    qemuImg.createOverlay(image.disk(), "qcow2", file, OptionalLong.of(active.virtualSize()));
+                } else {
+                    qemuImg.createOverlay(tmp.resolve(active.backing()), "qcow2", file,
+                            OptionalLong.of(active.virtualSize()));
+                    qemuImg.repoint(file, dir.resolve(active.backing()), "qcow2");
+                }
+            }
             var moved = new VmDefinition(def.name(), def.uuid(), def.imageFingerprint(), def.cpus(), def.memoryBytes(),
                     def.diskBytes(), def.mac(), def.machine(), image.kernel().map(Path::toString).orElse(""),
                     image.initrd().map(Path::toString).orElse(""), def.cmdline(), "", "");
@@ -230,11 +308,79 @@ public final class VmHost implements AutoCloseable {
                     + "' could not be registered after the move", null));
             vms.put(name, entry);
             undo.keep();
-            LOG.info("vm {} moved in ({} layer(s))", name, layers.size());
+            LOG.info("vm {} moved in ({} layer(s){})", name, layers.size(), live ? ", live: its active layer waits for "
+                    + "the mirror" : "");
             return entry.status();
         } catch (IOException e) {
             throw AgentError.failed("cannot take vm " + name + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Live moves under way from this host, by VM. */
+    private final Map<String, LiveMigration> migrations = new ConcurrentHashMap<>();
+
+    /**
+     * Destination of a live move: the VM (imported live, so stopped here, its active layer empty) starts a QEMU
+     * that waits for the migration and exports its disk for the mirror, listening on {@code host}.
+     */
+    public dev.virga.api.agent.IncomingEndpoint incoming(String name, String host) {
+        var entry = entry(name);
+        synchronized (entry) {
+            if (entry.running() != null) {
+                throw AgentError.conflict("vm '" + name + "' already runs here");
+            }
+            admission.admit(name, entry.definition().memoryBytes(), runningMemory(name));
+            try {
+                return launcher.startIncoming(entry, accelerator.get(), host);
+            } finally {
+                admission.done(name);
+            }
+        }
+    }
+
+    /**
+     * Destination of a live move: the migration ended on the source; the VM runs here now. Without {@code wait}, a
+     * QEMU still waiting for the migration is a 409 at once (after a failure on the source: did it arrive?).
+     */
+    public VmStatus finishIncoming(String name, boolean wait) {
+        var entry = entry(name);
+        synchronized (entry) {
+            launcher.finishIncoming(entry, accelerator.get(), wait ? Duration.ofMinutes(5) : Duration.ZERO);
+            return entry.status();
+        }
+    }
+
+    /**
+     * Source of a live move: mirrors the disk and copies the memory to the destination's endpoint, then ends the
+     * QEMU here (the guest runs there). On failure or cancel the VM keeps running here and this throws.
+     */
+    public dev.virga.api.agent.MigrationProgress migrate(String name, dev.virga.api.agent.MigrateSpec spec) {
+        var running = runningOf(name);
+        var migration = new LiveMigration(name, running.qmp(), spec);
+        if (migrations.putIfAbsent(name, migration) != null) {
+            throw AgentError.conflict("vm '" + name + "' is already being migrated");
+        }
+        try {
+            var done = migration.run();
+            running.kill(); // QEMU waits in postmigrate; the guest lives on the destination now
+            return done;
+        } finally {
+            migrations.remove(name, migration);
+        }
+    }
+
+    /** The live move under way from this host, if any. */
+    public java.util.Optional<dev.virga.api.agent.MigrationProgress> migration(String name) {
+        return java.util.Optional.ofNullable(migrations.get(name)).map(LiveMigration::progress);
+    }
+
+    /** Cancels the live move under way (its {@link #migrate} call then fails; the VM keeps running here). */
+    public boolean cancelMigration(String name) {
+        var m = migrations.get(name);
+        if (m != null) {
+            m.cancel();
+        }
+        return m != null;
     }
 
     /** Memory given to the VMs whose QEMU runs now, other than {@code except}. */

@@ -81,6 +81,88 @@ final class VmLauncher {
         }
     }
 
+    /**
+     * The destination side of a live migration: spawns QEMU with the VM's command line, not paused ({@code -S}
+     * would keep the guest stopped after the migration until a {@code cont}, which only lengthens the downtime) but
+     * waiting for the migration ({@code -incoming defer}); exports its disk over NBD for the source's mirror and
+     * listens for the memory. The VM counts as running from now on, so a delete ends this QEMU.
+     */
+    dev.virga.api.agent.IncomingEndpoint startIncoming(VmEntry entry, String accelerator, String host) {
+        var def = entry.definition();
+        var command = new java.util.ArrayList<>(QemuCommandLine.build(qemuBinary, config(entry, accelerator)));
+        command.remove("-S");
+        command.addAll(List.of("-incoming", "defer"));
+        try {
+            Files.createDirectories(paths.runDir(entry.name()));
+            Files.deleteIfExists(entry.vmPaths().guestAgentSocket());
+            Files.deleteIfExists(entry.vmPaths().consoleSocket());
+            Files.writeString(entry.dir().resolve("qemu.cmdline"), QemuCommandLine.shellQuoted(command) + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        LOG.info("vm {}: starting QEMU for an incoming live migration ({}, {} vCPU, {} MiB)", def.name(),
+                accelerator, def.cpus(), def.memoryBytes() >> 20);
+        var spawned = QemuProcess.spawn(command, entry.dir().resolve("qemu.log"), entry.vmPaths().qmpSocket());
+        var vm = new RunningVm(def.name(), spawned, new GuestLink(entry.vmPaths().guestAgentSocket()),
+                (r, why) -> ended(entry, r, why));
+        entry.adopted(vm);
+        try {
+            var qmp = spawned.qmp();
+            int nbdPort = FreePort.on(host);
+            qmp.execute("nbd-server-start", java.util.Map.of("addr", java.util.Map.of("type", "inet", "data",
+                    java.util.Map.of("host", host, "port", String.valueOf(nbdPort)))));
+            qmp.execute("block-export-add", java.util.Map.of("type", "nbd", "id", INCOMING_EXPORT,
+                    "node-name", "vda", "name", INCOMING_EXPORT, "writable", true));
+            qmp.execute("migrate-set-capabilities", java.util.Map.of("capabilities",
+                    List.of(java.util.Map.of("capability", "events", "state", true))));
+            int migrationPort = FreePort.on(host);
+            qmp.execute("migrate-incoming", java.util.Map.of("uri", "tcp:" + host + ":" + migrationPort));
+            return new dev.virga.api.agent.IncomingEndpoint(host, nbdPort, INCOMING_EXPORT, migrationPort);
+        } catch (RuntimeException e) {
+            vm.kill();
+            throw AgentError.failed("vm " + def.name() + " cannot wait for a live migration: " + e.getMessage()
+                    + "; QEMU said: " + QemuProcess.lastLines(entry.dir().resolve("qemu.log")), e);
+        }
+    }
+
+    /**
+     * The migration reached this host: waits until QEMU runs the guest (or holds it paused, if it was paused on
+     * the source), removes the NBD export, and waits for the guest agent.
+     */
+    void finishIncoming(VmEntry entry, String accelerator, Duration timeout) {
+        var vm = entry.running();
+        if (vm == null || !vm.alive()) {
+            throw AgentError.conflict("vm " + entry.name() + " has no incoming QEMU here");
+        }
+        var qmp = vm.qmp();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String status;
+        while ((status = qmp.status()).equals("inmigrate") || status.equals("finish-migrate")) {
+            if (timeout.isZero()) {
+                throw AgentError.conflict("vm " + entry.name() + " is still waiting for its migration here");
+            }
+            if (System.nanoTime() > deadline) {
+                throw AgentError.failed("vm " + entry.name() + ": the incoming migration did not end within "
+                        + timeout.toSeconds() + " s (QEMU status " + status + ")", null);
+            }
+            QemuProcess.sleep(10);
+        }
+        try {
+            qmp.execute("block-export-del", java.util.Map.of("id", INCOMING_EXPORT));
+            qmp.execute("nbd-server-stop");
+        } catch (QmpException e) {
+            LOG.warn("vm {}: removing the migration's NBD export: {}", entry.name(), e.getMessage());
+        }
+        boolean running = status.equals("running");
+        if (running) {
+            waitForGuest(vm, vm.guest());
+        }
+        entry.started(vm, 0, 0, running ? details(vm.guest()) : GuestDetails.unknown(), accelerator);
+        LOG.info("vm {}: live migration arrived, QEMU {}", entry.name(), status);
+    }
+
+    static final String INCOMING_EXPORT = "virga-incoming";
+
     private static void waitForGuest(RunningVm vm, GuestLink guest) {
         long deadline = System.nanoTime() + VmHost.GUEST_READY.toNanos();
         while (true) {
@@ -161,6 +243,7 @@ final class VmLauncher {
         }
         var vm = new RunningVm(name, new QemuProcess.Spawned(qemu.get(), Optional.empty(), qmp),
                 new GuestLink(entry.vmPaths().guestAgentSocket()), (r, why) -> ended(entry, r, why));
+        LiveMigration.cleanUpAfterAgent(name, qmp);
         var status = qmp.status();
         switch (status) {
             case "running", "paused" -> {
@@ -168,6 +251,14 @@ final class VmLauncher {
                 LOG.info("vm {}: adopted QEMU pid {} ({})", name, qemu.get().pid(), status);
             }
             case "postmigrate", "finish-migrate" -> {
+                if (LiveMigration.migratedAway(qmp)) {
+                    // a live move completed while the agent was away: the guest runs on the other host now
+                    LOG.warn("vm {}: QEMU pid {} sent its guest away by a live migration; ending it", name,
+                            qemu.get().pid());
+                    entry.adopted(vm);
+                    vm.kill();
+                    return Optional.of(entry);
+                }
                 // an agent died while saving a stateful snapshot: the guest was paused for it, let it run again
                 entry.adopted(vm);
                 LOG.warn("vm {}: adopted QEMU pid {} left in {} by a snapshot; resuming it", name, qemu.get().pid(),

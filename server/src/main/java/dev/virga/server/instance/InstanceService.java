@@ -394,9 +394,10 @@ public final class InstanceService {
         return Map.of("state", store.get(name).state().name().toLowerCase());
     }
 
-    private void running(String name, VmStatus status, String what) {
+    void running(String name, VmStatus status, String what) {
         store.started(name, status.accelerator(), status.guest());
-        events.publish("instance-started", name, what + " (guest agent ready after " + status.readyMillis() + " ms)");
+        events.publish("instance-started", name, what + (status.readyMillis() > 0 ? " (guest agent ready after "
+                + status.readyMillis() + " ms)" : ""));
     }
 
     /**
@@ -408,10 +409,15 @@ public final class InstanceService {
      */
     public Operation move(String name, dev.virga.api.MoveRequest request) {
         var row = store.get(name);
-        if (request.live()) {
-            throw new ApiError.BadInput("live", "live migration is not available yet; without --live the VM is "
-                    + "stopped, moved with its disk chain and started again on the new host");
+        if (request.downtimeLimitMillis() < 0 || request.downtimeLimitMillis() > 600_000) {
+            throw new ApiError.BadInput("downtimeLimitMillis", "must be between 1 and 600000 ms (0: "
+                    + dev.virga.api.MoveRequest.DEFAULT_DOWNTIME_MILLIS + ")");
         }
+        if (request.bandwidthBytesPerSecond() != 0 && request.bandwidthBytesPerSecond() < (1L << 20)) {
+            throw new ApiError.BadInput("bandwidthBytesPerSecond", "must be at least 1 MiB/s (0: "
+                    + (dev.virga.api.MoveRequest.DEFAULT_BANDWIDTH >> 20) + " MiB/s)");
+        }
+        boolean live = request.live() && (row.state() == InstanceState.RUNNING || row.state() == InstanceState.PAUSED);
         if (row.host().isEmpty() || row.state().transitional() || row.state() == InstanceState.UNKNOWN
                 || row.state() == InstanceState.ERROR) {
             throw new ApiError.Conflict("cannot move '" + name + "' while it is " + row.state().name().toLowerCase()
@@ -429,6 +435,9 @@ public final class InstanceService {
                     + (store.isCopy(name) ? "the instance it is a copy of" : String.join(", ", store.copiesOf(name, "")))
                     + " on " + row.host() + "; linked copies cannot move");
         }
+        if (live) {
+            return operations.start("move", name, progress -> new LiveMove(this, row, target, request, progress).run());
+        }
         return operations.start("move", name, progress -> runMove(row, target, request.force(), progress));
     }
 
@@ -436,14 +445,8 @@ public final class InstanceService {
         var name = row.name();
         var source = row.host();
         boolean wasRunning = row.state() == InstanceState.RUNNING || row.state() == InstanceState.PAUSED;
-        var placing = row.placing();
-        var constraints = new java.util.ArrayList<>(placing.constraints());
-        constraints.add("name!=" + source);
-        var moving = new LaunchSpec(name, row.image(), row.cpus(), row.memoryBytes(), row.diskBytes(),
-                new LaunchSpec.Placing(constraints, row.group(), target, force, true));
-        var decision = placement.reserveMove(name, demand(moving, row.fingerprint(), row.diskBytes()), target, force);
-        var dest = decision.host().orElseThrow(() -> new ApiError.Conflict("no host can take '" + name + "': "
-                + decision.explain(), Map.of("hosts", decision.explain())));
+        var decision = reserveMove(row, target, force);
+        var dest = decision.host().orElseThrow();
         long started = System.nanoTime();
         var from = hosts.client(source);
         var to = hosts.client(dest);
@@ -495,6 +498,25 @@ public final class InstanceService {
         return result;
     }
 
+    /**
+     * Chooses and reserves the host a move goes to (never the current one); a 409 explaining every host when none
+     * can take it.
+     */
+    dev.virga.server.scheduler.Scheduler.Decision reserveMove(InstanceRow row, String target, boolean force) {
+        var name = row.name();
+        var placing = row.placing();
+        var constraints = new java.util.ArrayList<>(placing.constraints());
+        constraints.add("name!=" + row.host());
+        var moving = new LaunchSpec(name, row.image(), row.cpus(), row.memoryBytes(), row.diskBytes(),
+                new LaunchSpec.Placing(constraints, row.group(), target, force, true));
+        var decision = placement.reserveMove(name, demand(moving, row.fingerprint(), row.diskBytes()), target, force);
+        if (decision.host().isEmpty()) {
+            throw new ApiError.Conflict("no host can take '" + name + "': " + decision.explain(),
+                    Map.of("hosts", decision.explain()));
+        }
+        return decision;
+    }
+
     /** A move that failed before the switch: nothing stays on the new host, the VM runs again where it was. */
     private void undoMove(String name, String dest, AgentClient to, AgentClient from, boolean wasRunning) {
         try {
@@ -531,7 +553,8 @@ public final class InstanceService {
                 progress.update("moving " + row.name() + " (" + (moved.size() + stayed.size() + 1) + " of "
                         + store.onHost(host).size() + ")");
                 try {
-                    var op = move(row.name(), new dev.virga.api.MoveRequest("", false, false));
+                    // live when it runs (move() itself moves a stopped one cold)
+                    var op = move(row.name(), new dev.virga.api.MoveRequest("", false, true));
                     var done = operations.waitFor(op.id(), java.time.Duration.ofHours(6));
                     if (done.status() == dev.virga.api.OperationStatus.SUCCESS) {
                         moved.put(row.name(), String.valueOf(done.result().get("host")));
@@ -626,7 +649,7 @@ public final class InstanceService {
     }
 
     /** After a failed operation: take the host's word for the instance's state. */
-    private void resync(String name, AgentClient agent) {
+    void resync(String name, AgentClient agent) {
         try {
             var status = agent.report().instances().stream().filter(s -> s.name().equals(name)).findFirst();
             Reconciler.apply(store, events, store.get(name), status);
@@ -636,12 +659,63 @@ public final class InstanceService {
         }
     }
 
-    /** Frees the reservation of a move that will not finish. */
-    void releaseMove(String name) {
+    /**
+     * A move no operation drives any more (the server that ran it stopped). While the source still migrates it is
+     * left alone. A live move whose migration completed meanwhile (the destination runs the guest from the complete
+     * state) is finished: the record switches to the destination and the source's copy goes. Otherwise the
+     * instance still lives on its old host (the switch is a move's last store write), so what reached the new host
+     * is removed and the reservation freed.
+     */
+    void settleInterruptedMove(String name, String dest) {
+        var row = store.get(name);
+        var from = hosts.client(row.host());
+        var to = hosts.client(dest);
+        try {
+            from.migration(name);
+            return; // its source still migrates it: the outcome is not known yet
+        } catch (RuntimeException e) {
+            // no live migration under way there
+        }
+        VmStatus arrived = null;
+        try {
+            arrived = to.arrivedIncoming(name);
+        } catch (RuntimeException e) {
+            // not there, or still waiting for a migration nobody will send
+        }
+        if (arrived != null) {
+            placement.moved(name, dest);
+            try {
+                from.delete(name);
+            } catch (RuntimeException e) {
+                LOG.warn("interrupted move of {}: cannot remove its old copy on {}: {}", name, row.host(),
+                        e.getMessage());
+            }
+            running(name, arrived, "its interrupted live move to " + dest + " had completed");
+            events.publish("instance-moved", name, "an interrupted live move from " + row.host() + " to " + dest
+                    + " had completed; the instance now lives on " + dest, Map.of("from", row.host(), "to", dest));
+            return;
+        }
+        to.delete(name);
         placement.notMoved(name);
+        events.publish("instance-move-abandoned", name, "a move to " + dest + " was interrupted; "
+                + "its partial copy there was removed");
+        resync(name, from);
     }
 
     InstanceStore store() {
         return store;
     }
+
+    Hosts hosts() {
+        return hosts;
+    }
+
+    EventBus events() {
+        return events;
+    }
+
+    dev.virga.server.scheduler.Placement placement() {
+        return placement;
+    }
+
 }

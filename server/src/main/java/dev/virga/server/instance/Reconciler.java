@@ -29,7 +29,7 @@ public final class Reconciler implements AutoCloseable {
     /** Hosts asked at once in a pass. */
     static final int PARALLEL_POLLS = 32;
     private final InstanceStore store;
-    private final java.util.function.Consumer<String> placementRelease;
+    private final InstanceService instances;
     private final Hosts hosts;
     private final Operations operations;
     private final EventBus events;
@@ -45,7 +45,7 @@ public final class Reconciler implements AutoCloseable {
     public Reconciler(InstanceService instances, Hosts hosts, Operations operations, EventBus events,
                       Duration period) {
         this.store = instances.store();
-        this.placementRelease = instances::releaseMove;
+        this.instances = instances;
         this.hosts = hosts;
         this.operations = operations;
         this.events = events;
@@ -191,8 +191,7 @@ public final class Reconciler implements AutoCloseable {
     }
 
     /**
-     * Moves cut short by a server stop (no operation drives them): the instance still lives on its old host (the
-     * switch is the move's last store write), so what reached the new host is removed and the reservation freed.
+     * Moves cut short by a server stop (no operation drives them): see {@link InstanceService#settleInterruptedMove}.
      */
     private void abandonMoves() {
         store.moves().forEach((name, dest) -> {
@@ -200,10 +199,7 @@ public final class Reconciler implements AutoCloseable {
                 return;
             }
             try {
-                hosts.client(dest).delete(name);
-                placementRelease.accept(name);
-                events.publish("instance-move-abandoned", name, "a move to " + dest + " was interrupted; "
-                        + "its partial copy there was removed");
+                instances.settleInterruptedMove(name, dest);
             } catch (RuntimeException e) {
                 LOG.warn("cannot clean the interrupted move of {} on {} yet: {}", name, dest, e.getMessage());
             }
