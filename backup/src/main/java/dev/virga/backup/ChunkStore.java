@@ -1,6 +1,7 @@
 package dev.virga.backup;
 
 import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -164,8 +165,15 @@ final class ChunkStore {
         } catch (IOException e) {
             throw new Unreadable(DamagedChunkReport.Problem.CORRUPT, "cannot read " + path + ": " + e);
         }
-        long n = Zstd.decompressByteArray(buffers.data, 0, buffers.data.length, buffers.compressed, 0,
-                compressedLength);
+        long n;
+        try {
+            // zstd-jni reports most errors by throwing, some by an error code
+            n = Zstd.decompressByteArray(buffers.data, 0, buffers.data.length, buffers.compressed, 0,
+                    compressedLength);
+        } catch (ZstdException e) {
+            throw new Unreadable(DamagedChunkReport.Problem.CORRUPT, "zstd cannot decompress " + path + ": "
+                    + e.getMessage());
+        }
         if (Zstd.isError(n)) {
             throw new Unreadable(DamagedChunkReport.Problem.CORRUPT, "zstd cannot decompress " + path + ": "
                     + Zstd.getErrorName(n));

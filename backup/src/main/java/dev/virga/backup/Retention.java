@@ -56,7 +56,7 @@ final class Retention {
                 }
             }
             if (reasons.isEmpty()) {
-                remove.add(new PrunePlan.Decision(backup, List.of(whyRemoved(rules, time))));
+                remove.add(new PrunePlan.Decision(backup, whyRemoved(rules, time)));
             } else {
                 keep.add(new PrunePlan.Decision(backup, reasons));
             }
@@ -77,7 +77,7 @@ final class Retention {
                 new Rule("yearly", p.keepYearly(), t -> t.format(DateTimeFormatter.ofPattern("uuuu"))));
     }
 
-    private static String whyRemoved(List<Rule> rules, ZonedDateTime time) {
+    private static List<String> whyRemoved(List<Rule> rules, ZonedDateTime time) {
         var parts = new ArrayList<String>();
         for (var rule : rules) {
             if (rule.count == 0) {
@@ -92,6 +92,6 @@ final class Retention {
                     ? "a newer backup is kept for " + rule.name + " " + period
                     : "older than the " + rule.count + " " + rule.name + " periods kept");
         }
-        return String.join("; ", parts);
+        return parts;
     }
 }
