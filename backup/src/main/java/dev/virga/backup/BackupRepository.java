@@ -169,7 +169,7 @@ public final class BackupRepository {
      * @throws BackupException.DamagedChunk a chunk is missing or corrupt; no file is left at {@code target}
      */
     public RestoreResult restore(String backupId, String disk, Path target) {
-        return new Restorer(store, indexes).restore(backupId, disk, target);
+        return new Restorer(store, indexes, workers).restore(backupId, disk, target);
     }
 
     /** Removes a backup from the list; its chunks are freed by the next {@link #collectGarbage()}. */
