@@ -11,6 +11,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
@@ -47,13 +48,6 @@ final class BackupWriter {
         var created = clock.instant();
         var id = request.vm() + "-" + ID_TIME.format(created) + "-"
                 + HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
-        var parent = request.parent().map(indexes::read);
-        parent.ifPresent(p -> {
-            if (!p.info().vm().equals(request.vm())) {
-                throw new IllegalArgumentException("the parent backup " + p.info().id() + " is of VM " + p.info().vm()
-                        + ", not " + request.vm());
-            }
-        });
         var stats = new StatsCounter(progress);
         var chunks = new LinkedHashMap<String, String[]>();
         var disks = new ArrayList<DiskInfo>();
@@ -61,26 +55,16 @@ final class BackupWriter {
              var pool = Executors.newFixedThreadPool(workers, Thread.ofPlatform().name("backup-" + request.vm() + "-", 0)
                      .daemon().factory())) {
             Files.createDirectories(layout.tmp());
+            // the parent is read under the lock: from here on garbage collection cannot sweep its chunks, even if
+            // the parent itself is deleted before this backup is committed
+            var parent = request.parent().map(p -> parentOf(p, request.vm()));
             var storedThisBackup = ConcurrentHashMap.<String>newKeySet();
             var slots = DiskWriter.slots(workers + 1, chunkSize);
             for (var disk : request.disks()) {
                 var writer = new DiskWriter(layout.root(), disk, chunkSize, store, storedThisBackup, pool, slots,
                         stats);
-                try {
-                    disk.chunks().read(writer);
-                } catch (IOException e) {
-                    writer.awaitInFlight();
-                    if (e.getCause() instanceof BackupException own) {
-                        throw own;
-                    }
-                    throw new BackupException.SourceFailed(request.vm(), disk.name(), e);
-                } catch (RuntimeException e) {
-                    writer.awaitInFlight();
-                    throw e;
-                }
-                var parentEntries = parent.map(p -> p.chunks().get(disk.name()))
-                        .filter(p -> parent.get().info().disk(disk.name()).orElseThrow().size() == disk.size())
-                        .orElse(null);
+                read(request.vm(), disk, writer);
+                var parentEntries = parent.flatMap(p -> entriesOf(p, disk)).orElse(null);
                 chunks.put(disk.name(), writer.finish(parentEntries, request.parentId()));
                 disks.add(new DiskInfo(disk.name(), disk.size(), stats.of(disk.name())));
             }
@@ -92,6 +76,36 @@ final class BackupWriter {
             return info;
         } catch (IOException e) {
             throw IoErrors.translate(layout.root(), "writing backup " + id + " of " + request.vm(), e);
+        }
+    }
+
+    private BackupIndex parentOf(String parentId, String vm) {
+        var parent = indexes.read(parentId);
+        if (!parent.info().vm().equals(vm)) {
+            throw new IllegalArgumentException("the parent backup " + parentId + " is of VM " + parent.info().vm()
+                    + ", not " + vm);
+        }
+        return parent;
+    }
+
+    /** The parent's chunk list for this disk, when it has the disk at the same size. */
+    private static Optional<String[]> entriesOf(BackupIndex parent, DiskSource disk) {
+        return parent.info().disk(disk.name()).filter(d -> d.size() == disk.size())
+                .map(d -> parent.chunks().get(disk.name()));
+    }
+
+    private static void read(String vm, DiskSource disk, DiskWriter writer) throws IOException {
+        try {
+            disk.chunks().read(writer);
+        } catch (IOException e) {
+            writer.awaitInFlight();
+            if (e.getCause() instanceof BackupException own) {
+                throw own;
+            }
+            throw new BackupException.SourceFailed(vm, disk.name(), e);
+        } catch (RuntimeException e) {
+            writer.awaitInFlight();
+            throw e;
         }
     }
 }

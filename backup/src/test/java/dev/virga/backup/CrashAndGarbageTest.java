@@ -196,6 +196,37 @@ class CrashAndGarbageTest {
         assertThat(repo.verify(backup.id()).ok()).isTrue();
     }
 
+    @Test
+    void anIncrementalWhoseParentIsDeletedMeanwhileKeepsTheParentsChunks() throws Exception {
+        var repo = Repositories.init(tmp.resolve("repo"));
+        var image = new TestImage(38, SIZE, CHUNK);
+        var file = image.write(tmp.resolve("d.raw"));
+        var parent = repo.backup(full("vm1", file, SIZE), BackupProgress.NONE);
+        var changed = image.change(3);
+        image.write(file);
+        var started = new CountDownLatch(1);
+        var goOn = new CountDownLatch(1);
+        ChunkSource slow = sink -> {
+            started.countDown();
+            await(goOn);
+            ChunkSource.chunksOf(file, changed).read(sink);
+        };
+        var running = CompletableFuture.supplyAsync(() -> repo.backup(BackupRequest.incremental("vm1", parent.id(),
+                false, List.of(new DiskSource("vda", SIZE, slow))), BackupProgress.NONE));
+        await(started);
+
+        repo.delete(parent.id());
+        assertThatThrownBy(repo::collectGarbage).isInstanceOf(BackupException.Busy.class);
+        goOn.countDown();
+        var child = running.get(30, TimeUnit.SECONDS);
+        repo.collectGarbage();
+
+        assertThat(child.stats().chunksUnchanged()).isEqualTo(15);
+        assertThat(repo.verify(child.id()).ok()).isTrue();
+        assertThat(Files.readAllBytes(repo.restore(child.id(), "vda", tmp.resolve("r.raw")).image()))
+                .isEqualTo(image.bytes);
+    }
+
     private static void await(CountDownLatch latch) {
         try {
             assertThat(latch.await(30, TimeUnit.SECONDS)).isTrue();
