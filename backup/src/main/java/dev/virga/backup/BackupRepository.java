@@ -123,7 +123,7 @@ public final class BackupRepository {
 
     /** The VMs that have at least one backup, by name. */
     public List<String> vms() {
-        return indexes.vms();
+        return indexes.vms().stream().filter(vm -> !indexes.filesOf(vm).isEmpty()).toList();
     }
 
     /** The backups of one VM, oldest first. */
@@ -131,7 +131,13 @@ public final class BackupRepository {
         Names.check("VM name", vm);
         var list = new ArrayList<BackupInfo>();
         for (var file : indexes.filesOf(vm)) {
-            list.add(indexes.readInfo(file));
+            try {
+                list.add(indexes.readInfo(file));
+            } catch (BackupException.Io e) {
+                if (Files.exists(file)) {
+                    throw e;
+                } // deleted while listing
+            }
         }
         list.sort(Comparator.comparing(BackupInfo::created).thenComparing(BackupInfo::id));
         return list;

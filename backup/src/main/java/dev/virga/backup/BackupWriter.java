@@ -5,6 +5,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -59,16 +60,19 @@ final class BackupWriter {
             // the parent itself is deleted before this backup is committed
             var parent = request.parent().map(p -> parentOf(p, request.vm()));
             var storedThisBackup = ConcurrentHashMap.<String>newKeySet();
+            var touchedDirectories = ConcurrentHashMap.<Path>newKeySet();
             var slots = DiskWriter.slots(workers + 1, chunkSize);
             for (var disk : request.disks()) {
-                var writer = new DiskWriter(layout.root(), disk, chunkSize, store, storedThisBackup, pool, slots,
-                        stats);
+                var writer = new DiskWriter(layout.root(), disk, chunkSize, store, storedThisBackup,
+                        touchedDirectories, pool, slots, stats);
                 read(request.vm(), disk, writer);
                 var parentEntries = parent.flatMap(p -> entriesOf(p, disk)).orElse(null);
                 chunks.put(disk.name(), writer.finish(parentEntries, request.parentId()));
                 disks.add(new DiskInfo(disk.name(), disk.size(), stats.of(disk.name())));
             }
-            store.syncWrittenDirectories();
+            for (var dir : touchedDirectories) {
+                AtomicFiles.syncDirectory(dir); // the chunks' renames are durable before an index names them
+            }
             var info = new BackupInfo(id, request.vm(), created, request.parentId(), request.quiesced(), chunkSize,
                     disks, stats.total());
             indexes.commit(new BackupIndex(info, chunks));

@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
 /**
  * Where a {@link ChunkSource} hands the chunks of one disk. Chunk {@code i} covers bytes
  * {@code [i * chunkSize(), min((i + 1) * chunkSize(), diskSize()))}; every chunk is whole (the last one may be
- * shorter). Chunks may come in any order, each at most once.
+ * shorter). Chunks may come in any order, each at most once, from one thread at a time.
  */
 public interface ChunkSink {
 

@@ -15,7 +15,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The chunk files: zstd-compressed content named by the SHA-256 of the uncompressed content. A chunk file is written
@@ -78,7 +77,6 @@ final class ChunkStore {
 
     private final RepositoryLayout layout;
     private final TempFileWriter writer;
-    private final Set<Path> dirtyDirectories = ConcurrentHashMap.newKeySet();
 
     ChunkStore(RepositoryLayout layout, TempFileWriter writer) {
         this.layout = layout;
@@ -103,10 +101,11 @@ final class ChunkStore {
 
     /**
      * Compresses {@code buffers.data[0, length)} and stores it as chunk {@code hash} unless the repository has it.
+     * The chunk's directory is added to {@code touched}: the caller syncs those before an index refers to the chunk.
      *
      * @return the compressed bytes written, 0 if the chunk was already there
      */
-    long put(String hash, Buffers buffers, int length) throws IOException {
+    long put(String hash, Buffers buffers, int length, Set<Path> touched) throws IOException {
         var target = layout.chunk(hash);
         if (Files.isRegularFile(target)) {
             return 0;
@@ -127,16 +126,8 @@ final class ChunkStore {
             Files.deleteIfExists(temp);
             throw e;
         }
-        dirtyDirectories.add(dir);
+        touched.add(dir);
         return n;
-    }
-
-    /** Makes the renames of the chunks written so far durable; called before an index refers to them. */
-    void syncWrittenDirectories() throws IOException {
-        for (var dir : dirtyDirectories) {
-            AtomicFiles.syncDirectory(dir);
-        }
-        dirtyDirectories.clear();
     }
 
     /**

@@ -22,6 +22,7 @@ final class DiskWriter implements ChunkSink {
     private final int chunkSize;
     private final ChunkStore store;
     private final Set<String> storedThisBackup;
+    private final Set<Path> touchedDirectories;
     private final ExecutorService workers;
     private final BlockingQueue<ChunkStore.Buffers> free;
     private final int slots;
@@ -31,13 +32,15 @@ final class DiskWriter implements ChunkSink {
     private volatile RuntimeException failure;
 
     DiskWriter(Path repository, DiskSource source, int chunkSize, ChunkStore store, Set<String> storedThisBackup,
-               ExecutorService workers, BlockingQueue<ChunkStore.Buffers> free, StatsCounter stats) {
+               Set<Path> touchedDirectories, ExecutorService workers, BlockingQueue<ChunkStore.Buffers> free,
+               StatsCounter stats) {
         this.repository = repository;
         this.disk = source.name();
         this.diskSize = source.size();
         this.chunkSize = chunkSize;
         this.store = store;
         this.storedThisBackup = storedThisBackup;
+        this.touchedDirectories = touchedDirectories;
         this.workers = workers;
         this.free = free;
         this.slots = free.size();
@@ -124,7 +127,7 @@ final class DiskWriter implements ChunkSink {
                 stats.reused(disk, length);
                 return;
             }
-            long written = store.put(hash, slot, length);
+            long written = store.put(hash, slot, length, touchedDirectories);
             if (written == 0) {
                 stats.reused(disk, length);
             } else {

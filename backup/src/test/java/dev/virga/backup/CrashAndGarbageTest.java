@@ -227,6 +227,35 @@ class CrashAndGarbageTest {
                 .isEqualTo(image.bytes);
     }
 
+    @Test
+    void twoBackupsRunAtOnceAndGarbageCollectionIsRefusedMeanwhile() throws Exception {
+        var repo = Repositories.init(tmp.resolve("repo"));
+        var a = new TestImage(39, SIZE, CHUNK);
+        var b = new TestImage(40, SIZE, CHUNK);
+        var bothStarted = new CountDownLatch(2);
+        var goOn = new CountDownLatch(1);
+        java.util.function.Function<TestImage, ChunkSource> waiting = image -> sink -> {
+            bothStarted.countDown();
+            await(goOn);
+            for (int i = 0; i < 16; i++) {
+                sink.chunk(i, ByteBuffer.wrap(image.bytes, i * CHUNK, CHUNK));
+            }
+        };
+        var first = CompletableFuture.supplyAsync(() -> repo.backup(BackupRequest.full("vm-a", false,
+                List.of(new DiskSource("vda", SIZE, waiting.apply(a)))), BackupProgress.NONE));
+        var second = CompletableFuture.supplyAsync(() -> repo.backup(BackupRequest.full("vm-b", false,
+                List.of(new DiskSource("vda", SIZE, waiting.apply(b)))), BackupProgress.NONE));
+        await(bothStarted); // both hold the shared writer lock now
+        assertThatThrownBy(repo::collectGarbage).isInstanceOf(BackupException.Busy.class);
+        goOn.countDown();
+        var backupA = first.get(30, TimeUnit.SECONDS);
+        var backupB = second.get(30, TimeUnit.SECONDS);
+
+        assertThat(repo.collectGarbage().chunksRemoved()).isZero();
+        assertThat(repo.verify(backupA.id()).ok()).isTrue();
+        assertThat(repo.verify(backupB.id()).ok()).isTrue();
+    }
+
     private static void await(CountDownLatch latch) {
         try {
             assertThat(latch.await(30, TimeUnit.SECONDS)).isTrue();
