@@ -241,10 +241,12 @@ class CrashAndGarbageTest {
                 sink.chunk(i, ByteBuffer.wrap(image.bytes, i * CHUNK, CHUNK));
             }
         };
+        // a thread each: the common pool may have a single thread on 2 cores
+        var threads = java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofPlatform().factory());
         var first = CompletableFuture.supplyAsync(() -> repo.backup(BackupRequest.full("vm-a", false,
-                List.of(new DiskSource("vda", SIZE, waiting.apply(a)))), BackupProgress.NONE));
+                List.of(new DiskSource("vda", SIZE, waiting.apply(a)))), BackupProgress.NONE), threads);
         var second = CompletableFuture.supplyAsync(() -> repo.backup(BackupRequest.full("vm-b", false,
-                List.of(new DiskSource("vda", SIZE, waiting.apply(b)))), BackupProgress.NONE));
+                List.of(new DiskSource("vda", SIZE, waiting.apply(b)))), BackupProgress.NONE), threads);
         await(bothStarted); // both hold the shared writer lock now
         assertThatThrownBy(repo::collectGarbage).isInstanceOf(BackupException.Busy.class);
         goOn.countDown();
