@@ -98,7 +98,7 @@ final class TestFrames {
 
     /** A parsed view of a received IPv4 frame. */
     record Ip(long dstMac, long srcMac, int srcIp, int dstIp, int protocol, int srcPort, int dstPort,
-              boolean ipChecksumOk, boolean l4ChecksumOk, ByteBuffer frame, int l4) {
+              boolean ipChecksumOk, boolean l4ChecksumOk, ByteBuffer frame, int l4, int l4Length) {
     }
 
     static Ip parseIp(byte[] frame) {
@@ -117,6 +117,6 @@ final class TestFrames {
         boolean l4Ok = protocol == Frames.PROTO_UDP && b.getShort(l4 + 6) == 0
                 || Checksums.l4(b, src, dst, protocol, l4, l4Length) == 0;
         return new Ip(Frames.dstMac(b, 0), Frames.srcMac(b, 0), src, dst, protocol, Frames.srcPort(b, l4),
-                Frames.dstPort(b, l4), ipOk, l4Ok, b, l4);
+                Frames.dstPort(b, l4), ipOk, l4Ok, b, l4, l4Length);
     }
 }
