@@ -3,6 +3,7 @@ package dev.virga.vswitch;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 
@@ -14,6 +15,8 @@ import java.nio.channels.DatagramChannel;
 final class Overlay implements AutoCloseable {
     static final int HEADER = 8;
     static final int FLAG_VNI_VALID = 0x08;
+    /** Asked for; the kernel caps it at net.core.rmem_max / wmem_max. */
+    static final int SOCKET_BUFFER = 4 << 20;
 
     final DatagramChannel channel;
     final InetSocketAddress address;
@@ -29,6 +32,9 @@ final class Overlay implements AutoCloseable {
         try {
             channel = DatagramChannel.open();
             channel.configureBlocking(false);
+            // one datagram per frame: small frames fill the default 208 KiB buffer after a few hundred
+            channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
+            channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
             channel.bind(bind);
             address = (InetSocketAddress) channel.getLocalAddress();
         } catch (IOException e) {
