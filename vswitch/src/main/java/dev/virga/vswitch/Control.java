@@ -2,6 +2,7 @@ package dev.virga.vswitch;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +48,7 @@ final class Control {
         Segment segment = segments.require(vni);
         if (segment.ports.length > 0) {
             throw new SwitchException("network " + vni + " still has ports: "
-                    + java.util.Arrays.stream(segment.ports).map(p -> p.spec.id()).toList());
+                    + Arrays.stream(segment.ports).map(p -> p.spec.id()).toList());
         }
         if (segment.loadBalancers.length > 0) {
             throw new SwitchException("network " + vni + " still has load balancers");
@@ -212,15 +213,18 @@ final class Control {
         }
     }
 
-    /** Once a second: forget idle flows and aged MAC entries. */
+    /** Once a second: forget idle flows and aged MAC entries (allocation-free: it runs on the loop). */
     void sweep() {
         long flowsBefore = now.millis - options.flowIdle().toMillis();
         for (LoadBalancer lb : loadBalancers.values()) {
             lb.expireFlows(flowsBefore);
         }
         long macsBefore = now.millis - options.macAging().toMillis();
-        for (Segment segment : segments.all()) {
-            segment.learned.removeIf((key, location, stamp) -> stamp < macsBefore);
+        for (int i = 0; i < segments.slots(); i++) {
+            Segment segment = segments.atSlot(i);
+            if (segment != null) {
+                segment.learned.removeStale(macsBefore, null);
+            }
         }
     }
 

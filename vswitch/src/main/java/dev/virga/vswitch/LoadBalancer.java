@@ -114,13 +114,13 @@ final class LoadBalancer {
         return best;
     }
 
+    private final LongKeyTable.Removal flowEnded = this::flowEnded;
+
+    private void flowEnded(long key, int member) {
+        members[member].activeFlows--;
+    }
+
     void expireFlows(long notBefore) {
-        flows.removeIf((key, member, stamp) -> {
-            if (stamp < notBefore) {
-                members[member].activeFlows--;
-                return true;
-            }
-            return false;
-        });
+        flows.removeStale(notBefore, flowEnded);
     }
 }

@@ -139,6 +139,28 @@ final class LongKeyTable {
         }
     }
 
+    /** Told about each entry {@link #removeStale} removes. */
+    interface Removal {
+        void removed(long key, int value);
+    }
+
+    /** Removes every entry last seen before {@code notBefore}; allocation-free (runs on the loop). */
+    void removeStale(long notBefore, Removal removal) {
+        int i = 0;
+        while (i < keys.length) {
+            long k = keys[i];
+            if (k != 0 && stamps[i] < notBefore) {
+                int value = values[i];
+                deleteAt(i);
+                if (removal != null) {
+                    removal.removed(k, value);
+                }
+                continue; // an entry may have shifted into i
+            }
+            i++;
+        }
+    }
+
     private void grow() {
         long[] oldKeys = keys;
         int[] oldValues = values;

@@ -1,7 +1,6 @@
 package dev.virga.vswitch;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 
 /** The networks of this switch by VNI, looked up per overlay frame without boxing. */
@@ -43,7 +42,12 @@ final class SegmentTable {
         bySlot.set(slot, null);
     }
 
-    Collection<Segment> all() {
-        return bySlot.stream().filter(s -> s != null).toList();
+    /** Slots may be empty (null); iterate by index, allocation-free. */
+    int slots() {
+        return bySlot.size();
+    }
+
+    Segment atSlot(int slot) {
+        return bySlot.get(slot);
     }
 }
