@@ -63,15 +63,6 @@ final class LoadBalancer {
         return ((clientIp & 0xFFFF_FFFFL) << 24) | ((long) clientPort << 8) | protocol;
     }
 
-    boolean isMember(Port port) {
-        for (Member m : members) {
-            if (m.port == port) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     boolean isMemberObject(Member member) {
         for (Member m : members) {
             if (m == member) {

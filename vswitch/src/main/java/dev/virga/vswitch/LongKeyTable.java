@@ -58,11 +58,6 @@ final class LongKeyTable {
         return keys[i] == 0 || stamps[i] < notBefore ? MISSING : values[i];
     }
 
-    long stamp(long key) {
-        int i = slot(key);
-        return keys[i] == 0 ? Long.MIN_VALUE : stamps[i];
-    }
-
     void put(long key, int value, long stamp) {
         if (key == 0) {
             throw new IllegalArgumentException("key 0 is reserved");

@@ -102,10 +102,6 @@ public final class VirtualSwitch implements AutoCloseable {
         return loop.thread();
     }
 
-    SwitchLoop loop() {
-        return loop;
-    }
-
     private void run(Runnable action) {
         loop.call(() -> {
             action.run();

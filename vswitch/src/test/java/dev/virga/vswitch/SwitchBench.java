@@ -175,6 +175,7 @@ public final class SwitchBench {
             long tid = Thread.currentThread().threadId();
             long allocBefore = THREADS.getThreadAllocatedBytes(tid);
             long txBefore = all[1].out.drainedFrames + all[2].out.drainedFrames;
+            long cpu0 = THREADS.getCurrentThreadCpuTime();
             long start = System.nanoTime();
             long end = start + (long) (seconds * 1e9);
             long rounds = 0;
@@ -187,7 +188,9 @@ public final class SwitchBench {
             long frames = rounds * batch;
             long delivered = all[1].out.drainedFrames + all[2].out.drainedFrames - txBefore;
             report("pipeline alone" + (loadBalanced ? " (load balancer)" : "") + ", in-memory ports", size,
-                    frames / elapsed, delivered, frames, allocated, "");
+                    frames / elapsed, delivered, frames, allocated, String.format("%n    thread CPU %.2f s of %.2f s:"
+                            + " %.0f frames per CPU-second", (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e9, elapsed,
+                            frames / ((THREADS.getCurrentThreadCpuTime() - cpu0) / 1e9)));
         } finally {
             loop.stop();
             for (String name : new String[] {"a", "b", "c"}) {
