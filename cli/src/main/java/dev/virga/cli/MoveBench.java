@@ -87,8 +87,8 @@ final class MoveBench implements Callable<Integer> {
     }
 
     /**
-     * Host wall clock minus the guest's, in ms (the middle of the exec's round trip against the guest's
-     * {@code date +%s} plus {@code /proc/uptime}'s fraction would be coarse: the guest's adjtimex gives µs).
+     * Host wall clock minus the guest's, in ms: the guest's time (busybox {@code adjtimex}, in µs; its
+     * {@code date} has no sub-second format) against the middle of the exec's round trip, the best of 5.
      */
     private long clockOffsetMillis(VirgaClient client) {
         long best = Long.MAX_VALUE;
@@ -101,9 +101,10 @@ final class MoveBench implements Callable<Integer> {
             long usec = 0;
             for (var line : out.split("\n")) {
                 var parts = line.strip().split("[:\\s]+");
-                if (parts.length >= 2 && parts[0].equals("tv_sec")) {
+                // busybox prints "time.tv_sec:  1795653938" and "time.tv_usec: 561168"
+                if (parts.length >= 2 && parts[0].endsWith("tv_sec")) {
                     sec = Long.parseLong(parts[1]);
-                } else if (parts.length >= 2 && parts[0].equals("tv_usec")) {
+                } else if (parts.length >= 2 && parts[0].endsWith("tv_usec")) {
                     usec = Long.parseLong(parts[1]);
                 }
             }

@@ -128,8 +128,11 @@ final class LiveMigration {
         qmp.execute("migrate-set-parameters", params);
         qmp.execute("migrate", Map.of("uri", "tcp:" + host + ":" + port));
         long deadline = System.nanoTime() + LIMIT.toNanos();
+        boolean switched = false;
         while (true) {
-            checkCancelled();
+            if (!switched) {
+                checkCancelled(); // past the switch-over, a cancel could only leave the guest nowhere
+            }
             var info = qmp.execute("query-migrate");
             var status = info.path("status").asText("");
             var ram = info.path("ram");
@@ -148,7 +151,15 @@ final class LiveMigration {
                 }
                 case "failed", "cancelled" -> throw new IllegalStateException("the memory copy " + status + ": "
                         + info.path("error-desc").asText("no reason given"));
-                case "pre-switchover" -> switchOver();
+                case "pre-switchover" -> {
+                    // once: right after migrate-continue, query-migrate may still say pre-switchover
+                    if (!switched) {
+                        switchOver();
+                        switched = true;
+                    } else {
+                        QemuProcess.sleep(2);
+                    }
+                }
                 default -> {
                     if (System.nanoTime() > deadline) {
                         throw new IllegalStateException("the memory copy did not end within " + LIMIT.toHours()
