@@ -106,6 +106,15 @@ public final class AgentClient {
                 + VirgaClient.enc(sha256), content);
     }
 
+    /**
+     * Stores a copy of an image another host holds (its image archive, see {@link #exportImage}), under the
+     * fingerprint the archive names; refused unless the archive's SHA-256 is {@code sha256}.
+     */
+    public HostImage replicateImage(String name, InputStream archive, String sha256) {
+        return upload(BASE + "/images/import?name=" + VirgaClient.enc(name) + "&sha256=" + VirgaClient.enc(sha256)
+                + "&replica=true", archive);
+    }
+
     private HostImage upload(String path, InputStream content) {
         var request = http.request(path).header("Content-Type", "application/octet-stream")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> content)).build();

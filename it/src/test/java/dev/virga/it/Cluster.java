@@ -47,8 +47,13 @@ final class Cluster implements AutoCloseable {
 
     /** Joins a host {@code name} with a fresh token (the tiny image pre-linked into its data directory). */
     Process join(String name, String... extra) throws Exception {
+        SharedImage.linkInto(dir.resolve(name));
+        return joinWithoutImages(name, extra);
+    }
+
+    /** Joins a host {@code name} that holds no image (the control plane must copy one there to use it). */
+    Process joinWithoutImages(String name, String... extra) throws Exception {
         var data = dir.resolve(name);
-        SharedImage.linkInto(data);
         var token = cli("host", "add-token").out().strip();
         var args = new ArrayList<>(List.of("agent", "--server", url, "--token", token, "--data", data.toString(),
                 "--name", name, "--accel", "tcg"));

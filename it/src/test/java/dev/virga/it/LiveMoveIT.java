@@ -160,6 +160,46 @@ class LiveMoveIT {
         retryTo("h2");
     }
 
+    @Test
+    @Order(7)
+    void aHostWithoutTheImageGetsItOnceThenTheVmMovesThere() throws Exception {
+        cluster.joinWithoutImages("h3");
+        var fingerprint = cluster.client.image("tiny").fingerprint();
+        assertThat(Files.exists(dir.resolve("h3/images/" + fingerprint))).isFalse();
+        var move = cluster.cli("move", "vm", "--live", "--target", "h3");
+        assertThat(move.exit()).as(move.toString()).isZero();
+        assertThat(cluster.client.instance("vm").host()).isEqualTo("h3");
+        assertThat(Files.isDirectory(dir.resolve("h3/images/" + fingerprint))).isTrue();
+        int last = count().getLast();
+        await().atMost(Duration.ofSeconds(30)).until(() -> count().getLast() > last + 10);
+        assertConsecutive(count());
+        // a second VM there uses the copy already made: the image went over once
+        var launch = cluster.cli("launch", "tiny", "second", "--memory", "128M", "--target", "h3");
+        assertThat(launch.exit()).as(launch.toString()).isZero();
+        assertThat(cluster.client.events(0).stream().filter(e -> e.type().equals("image-copied")).toList())
+                .singleElement().satisfies(e -> assertThat(e.message()).contains("to h3"));
+        assertThat(cluster.client.await(cluster.client.delete("second", true), o -> { }).status())
+                .isEqualTo(OperationStatus.SUCCESS);
+    }
+
+    @Test
+    @Order(8)
+    void evacuateMovesARunningVmLive() throws Exception {
+        var from = cluster.client.instance("vm").host();
+        int last = count().getLast();
+        var evacuate = cluster.cli("host", "evacuate", from);
+        assertThat(evacuate.exit()).as(evacuate.toString()).isZero();
+        var vm = cluster.client.instance("vm");
+        assertThat(vm.host()).isNotEqualTo(from);
+        assertThat(vm.state()).isEqualTo(InstanceState.RUNNING);
+        // live, not stop/start: the count went on without restarting from 1
+        await().atMost(Duration.ofSeconds(30)).until(() -> count().getLast() > last + 10);
+        assertConsecutive(count());
+        assertThat(cluster.client.events(0).stream().filter(e -> e.type().equals("instance-moved")).toList()
+                .getLast().message()).contains("moved live from " + from);
+        assertNothingOn(from);
+    }
+
     private Operation startSlowMove() {
         return cluster.client.move("vm", new MoveRequest("", false, true, 0, SLOW, false));
     }

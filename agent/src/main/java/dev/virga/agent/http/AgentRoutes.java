@@ -98,6 +98,7 @@ public final class AgentRoutes {
             var name = ctx.queryParam("name") == null ? "" : ctx.queryParam("name");
             var sha256 = ctx.queryParam("sha256");
             var stored = sha256 == null ? images.importImage(name, ctx.bodyInputStream())
+                    : "true".equals(ctx.queryParam("replica")) ? images.replicate(name, ctx.bodyInputStream(), sha256)
                     : images.importImage(name, ctx.bodyInputStream(), sha256);
             ctx.json(stored.toHostImage());
         });

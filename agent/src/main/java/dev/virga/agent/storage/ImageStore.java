@@ -128,13 +128,34 @@ public final class ImageStore {
         return store(name, importCheck.receive(root, content, Optional.of(expected)));
     }
 
+    /**
+     * A copy of an image another host of this cluster holds, sent by the control plane as that host's image
+     * archive: stored under the fingerprint the archive's manifest names (a built image's fingerprint is its
+     * recipe's, not its bytes'), so every host names the same image alike. Only the control plane calls this; a
+     * user's upload goes through {@link #importImage(String, InputStream, String)} and is named by its bytes.
+     */
+    public Stored replicate(String name, InputStream content, String expectedSha256) {
+        var checked = importCheck.receive(root, content, Optional.of(Sha256.parse(expectedSha256)));
+        var fingerprint = checked.archived().map(ImageManifest::fingerprint).orElse("");
+        if (!fingerprint.matches("[0-9a-f]{64}")) {
+            importCheck.discard(checked);
+            throw AgentError.badInput("archive", "a replicated image must be an image archive naming its "
+                    + "fingerprint");
+        }
+        return store(name, checked, fingerprint);
+    }
+
     private Stored store(String name, ImportCheck.Checked checked) {
-        var dir = root.resolve(checked.sha256());
+        return store(name, checked, checked.sha256());
+    }
+
+    private Stored store(String name, ImportCheck.Checked checked, String fingerprint) {
+        var dir = root.resolve(fingerprint);
         if (Files.isDirectory(dir)) {
             importCheck.discard(checked);
             return new Stored(dir, ImageManifest.read(dir));
         }
-        var manifest = manifestFor(name, checked);
+        var manifest = manifestFor(name, checked, fingerprint);
         importCheck.commit(checked, dir, manifest);
         LOG.info("imported image {} as {}{}", name, checked.sha256(), checked.archived().isPresent()
                 ? " (image archive" + (manifest.kernel().isEmpty() ? ")" : ", boots a kernel)") : "");
@@ -145,8 +166,8 @@ public final class ImageStore {
      * An archive's manifest keeps how to boot the image and where it came from; the name and the fingerprint are
      * this host's, and the files are where the archive put them.
      */
-    private static ImageManifest manifestFor(String name, ImportCheck.Checked checked) {
-        return checked.archived().map(a -> new ImageManifest(name, checked.sha256(), a.os(), a.kernelRelease(),
+    private static ImageManifest manifestFor(String name, ImportCheck.Checked checked, String fingerprint) {
+        return checked.archived().map(a -> new ImageManifest(name, fingerprint, a.os(), a.kernelRelease(),
                         a.cmdline(), a.kernel().isEmpty() ? "" : ImageArchive.KERNEL,
                         a.initrd().isEmpty() ? "" : ImageArchive.INITRD, ImageArchive.DISK, checked.virtualSize(),
                         a.created(), a.packages()))

@@ -48,16 +48,7 @@ final class VmLauncher {
         if (state.isPresent()) {
             command.addAll(List.of("-incoming", "defer"));
         }
-        try {
-            Files.createDirectories(paths.runDir(entry.name()));
-            Files.deleteIfExists(entry.vmPaths().guestAgentSocket());
-            Files.deleteIfExists(entry.vmPaths().consoleSocket());
-            // the exact command, runnable by hand and replayed by `virga bench launch` for the bare-QEMU figure
-            Files.writeString(entry.dir().resolve("qemu.cmdline"), QemuCommandLine.shellQuoted(command) + "\n");
-            Files.write(entry.dir().resolve("qemu.argv.json"), dev.virga.client.Json.mapper().writeValueAsBytes(command));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        prepare(entry, command);
         LOG.info("vm {}: starting QEMU ({}, {} vCPU, {} MiB)", def.name(), accelerator, def.cpus(),
                 def.memoryBytes() >> 20);
         var spawned = QemuProcess.spawn(command, entry.dir().resolve("qemu.log"), entry.vmPaths().qmpSocket());
@@ -92,14 +83,13 @@ final class VmLauncher {
         var command = new java.util.ArrayList<>(QemuCommandLine.build(qemuBinary, config(entry, accelerator)));
         command.remove("-S");
         command.addAll(List.of("-incoming", "defer"));
-        try {
-            Files.createDirectories(paths.runDir(entry.name()));
-            Files.deleteIfExists(entry.vmPaths().guestAgentSocket());
-            Files.deleteIfExists(entry.vmPaths().consoleSocket());
-            Files.writeString(entry.dir().resolve("qemu.cmdline"), QemuCommandLine.shellQuoted(command) + "\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        // The writable NBD export of the disk (for the mirror) and the guest's disk device both need write
+        // permission on node vda; unless the device shares it, activating the images at the end of the migration
+        // can fail with "Permission conflict on node 'vda'" while the export is still there (seen under load), and
+        // the guest then runs without a usable disk. The export goes right after; QEMU's image file lock is all
+        // that share-rw gives up, and the agent never starts a second QEMU on a disk anyway.
+        command.replaceAll(arg -> arg.startsWith("virtio-blk-pci,drive=vda,") ? arg + ",share-rw=on" : arg);
+        prepare(entry, command);
         LOG.info("vm {}: starting QEMU for an incoming live migration ({}, {} vCPU, {} MiB)", def.name(),
                 accelerator, def.cpus(), def.memoryBytes() >> 20);
         var spawned = QemuProcess.spawn(command, entry.dir().resolve("qemu.log"), entry.vmPaths().qmpSocket());
@@ -162,6 +152,20 @@ final class VmLauncher {
     }
 
     static final String INCOMING_EXPORT = "virga-incoming";
+
+    /** The run directory without stale sockets, and the exact command beside the disk. */
+    private void prepare(VmEntry entry, List<String> command) {
+        try {
+            Files.createDirectories(paths.runDir(entry.name()));
+            Files.deleteIfExists(entry.vmPaths().guestAgentSocket());
+            Files.deleteIfExists(entry.vmPaths().consoleSocket());
+            // the exact command, runnable by hand and replayed by `virga bench launch` for the bare-QEMU figure
+            Files.writeString(entry.dir().resolve("qemu.cmdline"), QemuCommandLine.shellQuoted(command) + "\n");
+            Files.write(entry.dir().resolve("qemu.argv.json"), dev.virga.client.Json.mapper().writeValueAsBytes(command));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     private static void waitForGuest(RunningVm vm, GuestLink guest) {
         long deadline = System.nanoTime() + VmHost.GUEST_READY.toNanos();

@@ -201,4 +201,29 @@ class ImageStoreArchiveTest {
         var out = new String(p.getInputStream().readAllBytes());
         assertThat(p.waitFor()).as(out).isZero();
     }
+
+    @Test
+    void aReplicaKeepsTheFingerprintItsArchiveNamesAndAPlainUploadCannotClaimOne() throws Exception {
+        storedImage(qcow2("disk", "the guest's data"));
+        var archive = elsewhere.resolve("tiny.tar");
+        String sha;
+        try (var export = new ImageStore(root).export(FINGERPRINT, "tiny")) {
+            Files.copy(export.file(), archive);
+            sha = export.sha256();
+        }
+        var otherHost = new ImageStore(Files.createDirectories(elsewhere.resolve("other-host")));
+        try (var in = Files.newInputStream(archive)) {
+            var replica = otherHost.replicate("tiny", in, sha);
+            assertThat(replica.dir().getFileName().toString()).isEqualTo(FINGERPRINT);
+            assertThat(otherHost.get(FINGERPRINT).toHostImage().fingerprint()).isEqualTo(FINGERPRINT);
+        }
+        var raw = qcow2("plain", "not an archive");
+        var digest = Sha256.digest();
+        digest.update(Files.readAllBytes(raw));
+        var plainSha = Sha256.hex(digest);
+        try (var in = Files.newInputStream(raw)) {
+            assertThatThrownBy(() -> otherHost.replicate("plain", in, plainSha)).isInstanceOf(AgentError.class)
+                    .hasMessageContaining("archive: a replicated image must be an image archive naming its fingerprint");
+        }
+    }
 }

@@ -24,6 +24,7 @@ import java.util.Set;
 
 /** Images by name; the bytes live on a host, named by fingerprint. */
 public final class ImageCatalog {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ImageCatalog.class);
     private static final String SELECT = "SELECT i.*, (SELECT COUNT(*) FROM instances n "
             + "WHERE n.image_fingerprint = i.fingerprint) AS used_by FROM images i";
     private static final Set<String> RECIPES = Set.of("tiny");
@@ -166,6 +167,60 @@ public final class ImageCatalog {
         return hosts.client(located.host()).exportImage(located.image().fingerprint(), name);
     }
 
+    /** Copies in progress, by fingerprint and host: two launches needing the same copy make it once. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Object> copying =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Makes sure {@code host} holds the image {@code fingerprint}: if it does not, the image archive is streamed
+     * from an online host that does (checked against its SHA-256 on arrival) and recorded. Placement may choose a
+     * host without the image (scored lower) as long as one online host has it; this is the copy that choice costs,
+     * made once per host and fingerprint.
+     *
+     * @return the bytes copied (0 when the host already held it)
+     */
+    /** Whether {@code host} lacks the image {@code fingerprint} ({@link #ensureOn} would copy it there). */
+    public boolean ensureOnNeedsCopy(String fingerprint, String host) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM image_hosts WHERE fingerprint = :f AND host = :h")
+                .bind("f", fingerprint).bind("h", host).mapTo(Integer.class).one()) == 0;
+    }
+
+    public long ensureOn(String fingerprint, String host) {
+        var lock = copying.computeIfAbsent(fingerprint + "@" + host, k -> new Object());
+        synchronized (lock) {
+            var holders = jdbi.withHandle(h -> h.createQuery("SELECT ih.host FROM image_hosts ih JOIN hosts ho "
+                            + "ON ho.name = ih.host WHERE ih.fingerprint = :f AND ho.state = :online ORDER BY ih.host")
+                    .bind("f", fingerprint).bind("online", Hosts.ONLINE).mapTo(String.class).list());
+            if (holders.contains(host)) {
+                return 0;
+            }
+            if (hosts.client(host).images().stream().anyMatch(i -> i.fingerprint().equals(fingerprint))) {
+                placement.holds(fingerprint, host); // a copy of the same bytes is already there: reused
+                return 0;
+            }
+            if (holders.isEmpty()) {
+                throw new ApiError.Conflict("no online host holds image " + fingerprint.substring(0, 12)
+                        + " to copy it to " + host);
+            }
+            var name = jdbi.withHandle(h -> h.createQuery("SELECT name FROM images WHERE fingerprint = :f ORDER BY "
+                    + "name").bind("f", fingerprint).mapTo(String.class).findFirst()).orElse(fingerprint);
+            var from = holders.getFirst();
+            long started = System.nanoTime();
+            try (var download = hosts.client(from).exportImage(fingerprint, name)) {
+                var copied = hosts.client(host).replicateImage(name, download.content(), download.sha256());
+                if (!copied.fingerprint().equals(fingerprint)) {
+                    throw new IllegalStateException("image " + name + " arrived on " + host + " as "
+                            + copied.fingerprint() + ", not " + fingerprint);
+                }
+                placement.holds(fingerprint, host);
+                events.publish("image-copied", name, "image " + name + " (" + fingerprint.substring(0, 12)
+                        + ") copied from " + from + " to " + host + " in " + (System.nanoTime() - started) / 1_000_000
+                        + " ms", Map.of("from", from, "to", host));
+                return download.size();
+            }
+        }
+    }
+
     private Path spoolUpload(InputStream body) {
         try {
             Files.createDirectories(spool);
@@ -198,7 +253,21 @@ public final class ImageCatalog {
                         "SELECT COUNT(*) FROM images WHERE fingerprint = :f AND name <> :n")
                 .bind("f", located.image().fingerprint()).bind("n", name).mapTo(Integer.class).one()) > 0;
         if (!shared) {
-            hosts.client(located.host()).deleteImage(located.image().fingerprint());
+            // every host that holds it (built there, or copied there for a launch or a move)
+            var fingerprint = located.image().fingerprint();
+            var holders = jdbi.withHandle(h -> h.createQuery("SELECT host FROM image_hosts WHERE fingerprint = :f")
+                    .bind("f", fingerprint).mapTo(String.class).list());
+            var all = new java.util.TreeSet<>(holders);
+            all.add(located.host());
+            for (var host : all) {
+                try {
+                    hosts.client(host).deleteImage(fingerprint);
+                    jdbi.useHandle(h -> h.createUpdate("DELETE FROM image_hosts WHERE fingerprint = :f AND host = :h")
+                            .bind("f", fingerprint).bind("h", host).execute());
+                } catch (RuntimeException e) {
+                    LOG.warn("image {}: cannot delete it on {} ({}); its file stays there", name, host, e.getMessage());
+                }
+            }
         }
         jdbi.useHandle(h -> h.createUpdate("DELETE FROM images WHERE name = :n").bind("n", name).execute());
         events.publish("image-deleted", name, "image " + name + " deleted");

@@ -84,7 +84,8 @@ final class Explanation {
     }
 
     private static String score(Scheduler.Candidate c) {
-        return String.format(Locale.ROOT, "score %.3f", c.score());
+        return String.format(Locale.ROOT, "score %.3f", c.score()) + (c.reason().isEmpty() ? "" : " (" + c.reason()
+                + ")");
     }
 
     private static final class Kind {

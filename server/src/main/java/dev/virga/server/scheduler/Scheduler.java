@@ -87,6 +87,8 @@ public final class Scheduler {
      */
     public static Decision place(Demand demand, List<HostState> hosts, String target, boolean force, Policy policy) {
         var sorted = hosts.stream().sorted(Comparator.comparing(HostState::name)).toList();
+        // a host without the image may still take it if an online host can send it a copy first
+        boolean copyable = sorted.stream().anyMatch(h -> h.hasImage() && h.online());
         String placedOn = demand.group().isEmpty() ? "" : sorted.stream().filter(h -> !h.groupMembers().isEmpty())
                 .map(HostState::name).findFirst().orElse("");
         var candidates = new ArrayList<Candidate>();
@@ -96,9 +98,9 @@ public final class Scheduler {
                 candidates.add(new Candidate(h.name(), false, "not the target " + target, 0));
                 continue;
             }
-            var verdict = judge(demand, h, placedOn, policy, !target.isEmpty() && force);
+            var verdict = judge(demand, h, placedOn, policy, !target.isEmpty() && force, copyable);
             if (!verdict.fits() && h.online() && HostState.STANDBY.equals(h.mode())) {
-                var awake = judge(demand, withMode(h, HostState.ACTIVE), placedOn, policy, false);
+                var awake = judge(demand, withMode(h, HostState.ACTIVE), placedOn, policy, false, copyable);
                 if (awake.fits()) {
                     wakeable.put(h.name(), awake.score());
                     verdict = new Candidate(h.name(), false, String.format(Locale.ROOT,
@@ -123,13 +125,22 @@ public final class Scheduler {
                 h.groupMembers());
     }
 
-    private static Candidate judge(Demand d, HostState h, String groupHost, Policy policy, boolean forced) {
-        var reason = refusal(d, h, groupHost, policy);
+    /**
+     * What a host that must first receive the image loses in score: less than a whole host's share of memory, so
+     * it is chosen only when no host that holds the image fits, or holds far less than it would have left.
+     */
+    static final double IMAGE_COPY_PENALTY = 0.5;
+
+    private static Candidate judge(Demand d, HostState h, String groupHost, Policy policy, boolean forced,
+                                   boolean copyable) {
+        var reason = refusal(d, h, groupHost, policy, copyable);
         if (reason.isEmpty()) {
-            return new Candidate(h.name(), true, "", score(d, h, policy));
+            return h.hasImage() ? new Candidate(h.name(), true, "", score(d, h, policy))
+                    : new Candidate(h.name(), true, "image copied here first", score(d, h, policy) - IMAGE_COPY_PENALTY);
         }
         if (forced && reason.get().forcible()) {
-            return new Candidate(h.name(), true, "forced past: " + reason.get().text(), 0);
+            return new Candidate(h.name(), true, "forced past: " + reason.get().text()
+                    + (h.hasImage() ? "" : "; image copied here first"), 0);
         }
         return new Candidate(h.name(), false, reason.get().text(), 0);
     }
@@ -138,7 +149,8 @@ public final class Scheduler {
     private record Refusal(String text, boolean forcible) {
     }
 
-    private static Optional<Refusal> refusal(Demand d, HostState h, String groupHost, Policy policy) {
+    private static Optional<Refusal> refusal(Demand d, HostState h, String groupHost, Policy policy,
+                                             boolean copyable) {
         if (!h.online()) {
             return refused("offline", false);
         }
@@ -159,8 +171,8 @@ public final class Scheduler {
                         + labels.getOrDefault(c.label(), "") + ")", false);
             }
         }
-        if (!h.hasImage()) {
-            return refused("does not hold image " + d.fingerprint().substring(0, Math.min(12, d.fingerprint().length())),
+        if (!h.hasImage() && !copyable) {
+            return refused("no online host holds image " + d.fingerprint().substring(0, Math.min(12, d.fingerprint().length())),
                     false);
         }
         if (d.group().isPresent()) {

@@ -24,10 +24,10 @@ class ExplanationTest {
 
         var text = d.explain();
         assertThat(d.host()).contains("h00007");
-        assertThat(text).startsWith("10000 hosts, 8860 fit (best: h00007 score 0.938, h00014 score 0.938, "
+        // the 40 hosts without the image fit too (an online host can send it), scored lower
+        assertThat(text).startsWith("10000 hosts, 8900 fit (best: h00007 score 0.938, h00014 score 0.938, "
                 + "h00021 score 0.938)");
         assertThat(text).contains("; 100 offline (e.g. h00000: offline)")
-                .contains("; 40 does not hold image aaaaaaaaaaaa (e.g. h00001: does not hold image aaaaaaaaaaaa)")
                 .contains("; 1000 not enough memory (e.g. h00005: not enough memory: 16384 MiB of 16384 MiB "
                         + "allocated, 1024 MiB more asked)");
         assertThat(text.length()).isLessThan(500);

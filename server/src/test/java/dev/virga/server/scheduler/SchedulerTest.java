@@ -31,10 +31,27 @@ class SchedulerTest {
     @Test
     void everyRejectedHostSaysWhy() {
         var d = Scheduler.place(new Scheduler.Demand(1, 4 * GIB, IMAGE), List.of(host("a", 16, 14, true, true),
-                host("b", 16, 0, false, true), host("c", 16, 0, true, false)));
-        assertThat(d.host()).isEmpty();
+                host("b", 16, 0, false, true), host("c", 16, 0, true, false), host("d", 16, 0, false, false)));
+        assertThat(d.host()).contains("c");
         assertThat(d.explain()).isEqualTo("a: not enough memory: 14336 MiB of 16384 MiB allocated, 4096 MiB more "
-                + "asked; b: offline; c: does not hold image aaaaaaaaaaaa");
+                + "asked; b: offline; c: score 0.250 (image copied here first); d: offline");
+    }
+
+    @Test
+    void aHostThatHoldsTheImageIsPreferredToOneThatMustReceiveIt() {
+        var d = Scheduler.place(new Scheduler.Demand(1, 4 * GIB, IMAGE), List.of(host("a", 16, 6, true, true),
+                host("c", 16, 0, true, false)));
+        // a keeps 6/16 after placing, c would keep 12/16 but pays for the copy
+        assertThat(d.host()).contains("a");
+        assertThat(d.explain()).isEqualTo("a: score 0.375; c: score 0.250 (image copied here first)");
+    }
+
+    @Test
+    void noHostTakesAnImageNoOnlineHostHolds() {
+        var d = Scheduler.place(new Scheduler.Demand(1, GIB, IMAGE), List.of(host("a", 16, 0, false, true),
+                host("c", 16, 0, true, false)));
+        assertThat(d.host()).isEmpty();
+        assertThat(d.explain()).isEqualTo("a: offline; c: no online host holds image aaaaaaaaaaaa");
     }
 
     @Test
