@@ -7,6 +7,8 @@ import dev.virga.api.OperationStatus;
 import dev.virga.client.Json;
 import dev.virga.server.event.EventBus;
 import dev.virga.server.http.ApiError;
+import dev.failsafe.Failsafe;
+import dev.failsafe.RetryPolicy;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.slf4j.Logger;
@@ -195,11 +197,24 @@ public final class Operations {
                 .bind("p", text).bind("now", System.currentTimeMillis()).bind("id", id).execute());
     }
 
+    /**
+     * How an operation's end is written: a store that stays busy past its own timeout (SQLite's 10 s under a
+     * heavy load, a PostgreSQL failover) must not leave the operation {@code running} for ever, with its waiters
+     * polling it: the write is tried again for about two minutes.
+     */
+    private static final RetryPolicy<Object> FINISH = RetryPolicy.builder()
+            .handle(org.jdbi.v3.core.JdbiException.class)
+            .withBackoff(Duration.ofMillis(100), Duration.ofSeconds(5))
+            .withMaxRetries(30)
+            .onRetry(e -> LOG.warn("recording the end of an operation failed ({}); trying again",
+                    e.getLastException().getMessage()))
+            .build();
+
     private Operation finish(String id, OperationStatus status, String error, Map<String, Object> result) {
-        jdbi.useHandle(h -> h.createUpdate("UPDATE operations SET status = :s, error = :e, result_json = :r, "
-                        + "updated_at = :now WHERE id = :id")
+        Failsafe.with(FINISH).run(() -> jdbi.useHandle(h -> h.createUpdate("UPDATE operations SET status = :s, "
+                        + "error = :e, result_json = :r, updated_at = :now WHERE id = :id")
                 .bind("s", status.name()).bind("e", error).bind("r", write(result))
-                .bind("now", System.currentTimeMillis()).bind("id", id).execute());
+                .bind("now", System.currentTimeMillis()).bind("id", id).execute()));
         return get(id);
     }
 

@@ -293,4 +293,33 @@ class OperationsTest {
                 .hasMessage("operation 'no-such-id' not found");
         assertThatThrownBy(() -> operations.waitFor("no-such-id", LONG)).isInstanceOf(ApiError.NotFound.class);
     }
+
+    @Test
+    void anOperationsEndIsRecordedEvenWhenTheStoreStaysBusyLongerThanItsTimeout() throws Exception {
+        var go = new CountDownLatch(1);
+        var op = start("launch", "vm", p -> {
+            go.await();
+            return Map.of("host", "h1");
+        });
+        // another writer holds the operation's row (PostgreSQL) / the write lock (SQLite) past SQLite's 10 s busy
+        // timeout; the end of the operation must still be recorded once it lets go, not leave it running for ever
+        var other = store.jdbi();
+        var locked = new CountDownLatch(1);
+        var holder = Thread.ofVirtual().start(() -> other.useTransaction(h -> {
+            h.createUpdate("UPDATE operations SET updated_at = updated_at WHERE id = :id").bind("id", op.id())
+                    .execute();
+            locked.countDown();
+            try {
+                Thread.sleep(11_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        assertThat(locked.await(5, TimeUnit.SECONDS)).isTrue();
+        go.countDown();
+        holder.join();
+        var done = operations.waitFor(op.id(), Duration.ofSeconds(5));
+        assertThat(done.status()).isEqualTo(OperationStatus.SUCCESS);
+        assertThat(done.result()).containsEntry("host", "h1");
+    }
 }
