@@ -24,6 +24,7 @@ public final class VirgaAgent implements AutoCloseable {
     private final Accelerators accelerators;
     private final Javalin app;
     private final String qemuVersion;
+    private final dev.virga.agent.network.HostSwitch hostSwitch;
 
     private VirgaAgent(AgentConfig config) {
         this.config = config;
@@ -34,9 +35,12 @@ public final class VirgaAgent implements AutoCloseable {
         var images = new ImageStore(paths.images());
         this.accelerators = new Accelerators(config.accelerator(), images, paths.dataDir().resolve("accelerator.json"),
                 qemuVersion);
+        // VXLAN on the agent's address, any free port (several agents may share a machine)
+        this.hostSwitch = dev.virga.agent.network.HostSwitch.start(
+                new java.net.InetSocketAddress(config.bindHost(), 0));
         this.vms = new VmHost(paths, images, () -> accelerators.current().accelerator(), qemu,
                 new dev.virga.agent.vm.Admission(paths.dataDir().resolve("standby"),
-                        dev.virga.agent.vm.Admission::machineMemory, memoryBytes()));
+                        dev.virga.agent.vm.Admission::machineMemory, memoryBytes()), hostSwitch);
         vms.adoptAll();
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
@@ -119,6 +123,7 @@ public final class VirgaAgent implements AutoCloseable {
     public void close() {
         app.stop();
         vms.close();
+        hostSwitch.close();
     }
 
     /** For {@code virga down}: stops every VM of this host. */

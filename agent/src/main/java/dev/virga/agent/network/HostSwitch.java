@@ -1,0 +1,112 @@
+package dev.virga.agent.network;
+
+import dev.virga.api.agent.NicSpec;
+import dev.virga.vswitch.Ipv4Address;
+import dev.virga.vswitch.MacAddress;
+import dev.virga.vswitch.PortSpec;
+import dev.virga.vswitch.SwitchException;
+import dev.virga.vswitch.SwitchOptions;
+import dev.virga.vswitch.VirtualSwitch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one {@link VirtualSwitch} of this host, seen as VMs' tenant NICs: a VM's NICs become ports when its QEMU
+ * starts (or is adopted by a restarted agent) and go when it ends. A segment (VNI) exists while a port uses it.
+ * Nothing here is persistent: the NIC specs live in each VM's {@code vm.json}, so a new agent rebuilds it all.
+ */
+public final class HostSwitch implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(HostSwitch.class);
+    private final VirtualSwitch vswitch;
+    /** Ports per VNI, to drop a segment with its last port. */
+    private final Map<Integer, Integer> portsPerVni = new HashMap<>();
+    private final Map<String, Integer> vniOfPort = new HashMap<>();
+
+    private HostSwitch(VirtualSwitch vswitch) {
+        this.vswitch = vswitch;
+    }
+
+    /** Starts the switch; VXLAN listens on {@code overlay} (port 0: any free one). */
+    public static HostSwitch start(InetSocketAddress overlay) {
+        var vs = VirtualSwitch.start(SwitchOptions.defaults().withOverlayAddress(overlay));
+        LOG.info("virtual switch started, VXLAN on {}", vs.overlayAddress());
+        return new HostSwitch(vs);
+    }
+
+    /** The socket QEMU listens on for the tenant NIC {@code index} of a VM whose run directory is {@code runDir}. */
+    public static Path socket(Path runDir, int index) {
+        return runDir.resolve("n" + index + ".sock");
+    }
+
+    public static String portId(String vm, int index) {
+        return vm + "/n" + index;
+    }
+
+    /** Makes the VM's NICs ports; the switch dials their sockets (and dials again until QEMU listens). */
+    public synchronized void attach(String vm, Path runDir, List<NicSpec> nics) {
+        for (var nic : nics) {
+            var id = portId(vm, nic.index());
+            if (vniOfPort.containsKey(id)) {
+                continue;
+            }
+            if (portsPerVni.getOrDefault(nic.vni(), 0) == 0) {
+                try {
+                    vswitch.createNetwork(nic.vni());
+                } catch (SwitchException e) {
+                    LOG.debug("network {}: {}", nic.vni(), e.getMessage());
+                }
+            }
+            vswitch.attachPort(new PortSpec(id, socket(runDir, nic.index()), nic.vni(), MacAddress.parse(nic.mac()),
+                    Ipv4Address.parse(nic.ip()), nic.prefix(),
+                    nic.gateway().isEmpty() ? Ipv4Address.ANY : Ipv4Address.parse(nic.gateway())));
+            vniOfPort.put(id, nic.vni());
+            portsPerVni.merge(nic.vni(), 1, Integer::sum);
+            LOG.info("vm {}: NIC {} ({} {} on {}) attached to the switch", vm, nic.index(), nic.mac(), nic.ip(),
+                    nic.network());
+        }
+    }
+
+    /** Removes the VM's ports (its QEMU ended); unknown ones are ignored. */
+    public synchronized void detach(String vm, List<NicSpec> nics) {
+        for (var nic : nics) {
+            var id = portId(vm, nic.index());
+            var vni = vniOfPort.remove(id);
+            if (vni == null) {
+                continue;
+            }
+            try {
+                vswitch.detachPort(id);
+            } catch (SwitchException e) {
+                LOG.debug("port {}: {}", id, e.getMessage());
+            }
+            if (portsPerVni.merge(vni, -1, Integer::sum) <= 0) {
+                portsPerVni.remove(vni);
+                try {
+                    vswitch.removeNetwork(vni);
+                } catch (SwitchException e) {
+                    LOG.debug("network {}: {}", vni, e.getMessage());
+                }
+            }
+            LOG.info("vm {}: NIC {} detached from the switch", vm, nic.index());
+        }
+    }
+
+    public InetSocketAddress overlayAddress() {
+        return vswitch.overlayAddress();
+    }
+
+    public dev.virga.vswitch.SwitchStats stats() {
+        return vswitch.stats();
+    }
+
+    @Override
+    public void close() {
+        vswitch.close();
+    }
+}
