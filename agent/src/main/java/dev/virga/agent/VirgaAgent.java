@@ -50,6 +50,10 @@ public final class VirgaAgent implements AutoCloseable {
         });
         AgentRoutes.install(app, config.token(), vms, images, this::report);
         dev.virga.agent.http.SnapshotRoutes.install(app, vms);
+        app.put("/agent/1.0/overlay", ctx -> {
+            hostSwitch.overlay(ctx.bodyAsClass(dev.virga.api.agent.OverlayTable.class));
+            ctx.status(204);
+        });
         app.start(config.bindHost(), config.port());
         LOG.info("virga agent {} listening on {} (data: {}, qemu: {})", config.name(), url(), paths.dataDir(),
                 qemuVersion);
@@ -86,7 +90,8 @@ public final class VirgaAgent implements AutoCloseable {
                 : Runtime.getRuntime().availableProcessors(), memoryBytes(),
                 System.getProperty("os.arch").equals("amd64") ? "x86_64" : System.getProperty("os.arch"),
                 verdict.accelerator(), verdict.reason(), qemuVersion, vms.statuses(),
-                dev.virga.agent.vm.Admission.availableMemory(), disk, free, config.labels(), vms.standby());
+                dev.virga.agent.vm.Admission.availableMemory(), disk, free, config.labels(), vms.standby(),
+                hostSwitch.endpoint(), hostSwitch.overlayVersion());
     }
 
     private static Path findQemu() {

@@ -184,6 +184,11 @@ public final class AgentClient {
         http.send("DELETE", path(name, "migration"), null, Void.class);
     }
 
+    /** Replaces the host switch's view of the other hosts (cross-host overlay). */
+    public void overlay(dev.virga.api.agent.OverlayTable table) {
+        http.send("PUT", BASE + "/overlay", table, Void.class);
+    }
+
     public void deleteImage(String fingerprint) {
         http.send("DELETE", BASE + "/images/" + VirgaClient.enc(fingerprint), null, Void.class);
     }

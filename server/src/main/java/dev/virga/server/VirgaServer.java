@@ -56,6 +56,7 @@ public final class VirgaServer implements AutoCloseable {
         var images = new ImageCatalog(jdbi, hosts, placement, operations, events, config.dataDir().resolve("spool"));
         this.instances = new InstanceService(jdbi, images, hosts, operations, events, groups);
         this.reconciler = new Reconciler(instances, hosts, operations, events, config.reconcile());
+        reconciler.onReport(new dev.virga.server.network.Overlay(jdbi)::reported);
         // the URL is known once the port is: the first election step comes after the start
         this.leadership = Leadership.of(db, () -> advertised(config), new Duties());
         this.app = routes(config, jdbi, images);

@@ -27,6 +27,10 @@ public final class HostSwitch implements AutoCloseable {
     /** Ports per VNI, to drop a segment with its last port. */
     private final Map<Integer, Integer> portsPerVni = new HashMap<>();
     private final Map<String, Integer> vniOfPort = new HashMap<>();
+    /** What the server last sent about other hosts; applied to each segment that exists here. */
+    private dev.virga.api.agent.OverlayTable overlay = new dev.virga.api.agent.OverlayTable("", List.of(), List.of());
+    /** The remote entries set in the switch, per segment: MAC -> endpoint. */
+    private final Map<Integer, Map<String, InetSocketAddress>> remotes = new HashMap<>();
 
     private HostSwitch(VirtualSwitch vswitch) {
         this.vswitch = vswitch;
@@ -61,6 +65,7 @@ public final class HostSwitch implements AutoCloseable {
                 } catch (SwitchException e) {
                     LOG.debug("network {}: {}", nic.vni(), e.getMessage());
                 }
+                applyOverlay(nic.vni());
             }
             vswitch.attachPort(new PortSpec(id, socket(runDir, nic.index()), nic.vni(), MacAddress.parse(nic.mac()),
                     Ipv4Address.parse(nic.ip()), nic.prefix(),
@@ -87,6 +92,7 @@ public final class HostSwitch implements AutoCloseable {
             }
             if (portsPerVni.merge(vni, -1, Integer::sum) <= 0) {
                 portsPerVni.remove(vni);
+                remotes.remove(vni);
                 try {
                     vswitch.removeNetwork(vni);
                 } catch (SwitchException e) {
@@ -95,6 +101,70 @@ public final class HostSwitch implements AutoCloseable {
             }
             LOG.info("vm {}: NIC {} detached from the switch", vm, nic.index());
         }
+    }
+
+    /** Takes the server's whole table of the other hosts and applies it to every segment present here. */
+    public synchronized void overlay(dev.virga.api.agent.OverlayTable table) {
+        overlay = table;
+        for (var vni : portsPerVni.keySet()) {
+            applyOverlay(vni);
+        }
+        LOG.info("overlay table {} applied ({} remote NICs, {} segments with other hosts)", table.version(),
+                table.remotes().size(), table.floods().size());
+    }
+
+    /** The version of the table applied last ("" before the first): the server resends when it differs. */
+    public synchronized String overlayVersion() {
+        return overlay.version();
+    }
+
+    /** Where other hosts send VXLAN to this switch, as {@code host:port}. */
+    public String endpoint() {
+        var a = vswitch.overlayAddress();
+        var host = a.getAddress();
+        try {
+            if (host.isAnyLocalAddress()) {
+                host = java.net.InetAddress.getLocalHost();
+            }
+        } catch (java.net.UnknownHostException e) {
+            return "";
+        }
+        return host.getHostAddress() + ":" + a.getPort();
+    }
+
+    private void applyOverlay(int vni) {
+        var want = new HashMap<String, InetSocketAddress>();
+        for (var r : overlay.remotes()) {
+            if (r.vni() == vni) {
+                want.put(r.mac(), endpoint(r.endpoint()));
+            }
+        }
+        var have = remotes.computeIfAbsent(vni, v -> new HashMap<>());
+        for (var it = have.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (!e.getValue().equals(want.get(e.getKey()))) {
+                vswitch.removeRemote(vni, MacAddress.parse(e.getKey()));
+                it.remove();
+            }
+        }
+        for (var e : want.entrySet()) {
+            if (!e.getValue().equals(have.get(e.getKey()))) {
+                vswitch.setRemote(vni, MacAddress.parse(e.getKey()), e.getValue());
+                have.put(e.getKey(), e.getValue());
+            }
+        }
+        var flood = new java.util.HashSet<InetSocketAddress>();
+        for (var f : overlay.floods()) {
+            if (f.vni() == vni) {
+                f.endpoints().forEach(x -> flood.add(endpoint(x)));
+            }
+        }
+        vswitch.setFloodRemotes(vni, flood);
+    }
+
+    private static InetSocketAddress endpoint(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
     }
 
     public InetSocketAddress overlayAddress() {
