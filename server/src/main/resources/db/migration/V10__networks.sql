@@ -21,3 +21,16 @@ CREATE TABLE nics (
     UNIQUE (network, ip)
 );
 CREATE INDEX nics_network ON nics (network);
+
+-- load balancers on a network: a VIP (kept out of the NIC pool) and member instances
+CREATE TABLE load_balancers (
+    name         VARCHAR(63) PRIMARY KEY,
+    network      VARCHAR(63) NOT NULL,
+    vip          VARCHAR(15) NOT NULL,
+    port         INTEGER     NOT NULL,
+    protocol     VARCHAR(8)  NOT NULL,
+    policy       VARCHAR(16) NOT NULL,
+    members_json TEXT        NOT NULL,
+    created_at   BIGINT      NOT NULL,
+    UNIQUE (network, vip)
+);

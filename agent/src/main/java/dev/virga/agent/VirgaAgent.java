@@ -54,6 +54,7 @@ public final class VirgaAgent implements AutoCloseable {
             hostSwitch.overlay(ctx.bodyAsClass(dev.virga.api.agent.OverlayTable.class));
             ctx.status(204);
         });
+        app.get("/agent/1.0/overlay/balancers", ctx -> ctx.json(hostSwitch.balancerStats()));
         app.start(config.bindHost(), config.port());
         LOG.info("virga agent {} listening on {} (data: {}, qemu: {})", config.name(), url(), paths.dataDir(),
                 qemuVersion);

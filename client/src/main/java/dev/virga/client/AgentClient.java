@@ -189,6 +189,11 @@ public final class AgentClient {
         http.send("PUT", BASE + "/overlay", table, Void.class);
     }
 
+    /** The load balancers' figures on the host's switch. */
+    public java.util.List<dev.virga.api.agent.OverlayTable.BalancerStats> balancerStats() {
+        return http.get(BASE + "/overlay/balancers", new com.fasterxml.jackson.core.type.TypeReference<>() { });
+    }
+
     public void deleteImage(String fingerprint) {
         http.send("DELETE", BASE + "/images/" + VirgaClient.enc(fingerprint), null, Void.class);
     }

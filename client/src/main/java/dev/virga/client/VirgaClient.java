@@ -270,6 +270,22 @@ public final class VirgaClient {
         http.send("DELETE", "/1.0/networks/" + enc(name), null, Void.class);
     }
 
+    public List<dev.virga.api.LoadBalancer> loadBalancers() {
+        return http.get("/1.0/loadbalancers", new TypeReference<>() { });
+    }
+
+    public dev.virga.api.LoadBalancer loadBalancer(String name) {
+        return http.get("/1.0/loadbalancers/" + enc(name), dev.virga.api.LoadBalancer.class);
+    }
+
+    public dev.virga.api.LoadBalancer createLoadBalancer(dev.virga.api.LoadBalancerRequest request) {
+        return http.send("POST", "/1.0/loadbalancers", request, dev.virga.api.LoadBalancer.class);
+    }
+
+    public void deleteLoadBalancer(String name) {
+        http.send("DELETE", "/1.0/loadbalancers/" + enc(name), null, Void.class);
+    }
+
     // ---- placement groups and cluster settings
 
     public List<dev.virga.api.Group> groups() {

@@ -114,7 +114,8 @@ public final class VirgaServer implements AutoCloseable {
                 instances.list().size(), leadership.leading(), leadership.leader().orElse(""))));
         dev.virga.server.host.HostRoutes.install(app, hosts, new dev.virga.server.host.HostAdmin(jdbi, hosts, events));
         dev.virga.server.scheduler.GroupRoutes.install(app, groups);
-        dev.virga.server.network.NetworkRoutes.install(app, new dev.virga.server.network.Networks(jdbi));
+        dev.virga.server.network.NetworkRoutes.install(app, new dev.virga.server.network.Networks(jdbi),
+                new dev.virga.server.network.LoadBalancers(jdbi, hosts));
         dev.virga.server.config.ConfigRoutes.install(app, settings);
         var join = new dev.virga.server.host.HostJoin(jdbi, hosts);
         app.post("/1.0/hosts/tokens", ctx -> ctx.status(201).json(join.issue(java.time.Duration.ofSeconds(

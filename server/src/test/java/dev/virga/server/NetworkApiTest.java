@@ -187,4 +187,45 @@ class NetworkApiTest {
         assertThat(ips).hasSize(5).doesNotHaveDuplicates().doesNotContain("10.9.0.1");
         refused(() -> client.launch(launch("vm9", "small")), 400, "networks").hasMessageContaining("no free address");
     }
+
+    @Test
+    void loadBalancersAreValidatedKeepTheirVipOutOfThePoolAndHoldTheirNetwork() {
+        client.createNetwork(new NetworkRequest("blue", "10.20.0.0/24", "10.20.0.254", ""));
+        client.createNetwork(new NetworkRequest("green", "10.40.0.0/24", "", ""));
+        plane.ended(client.launch(launch("m1", "blue")));
+        plane.ended(client.launch(launch("m2", "blue")));
+        plane.ended(client.launch(launch("other", "green")));
+        var ok = new dev.virga.api.LoadBalancerRequest("web", "blue", "10.20.0.100", 80, null, List.of("m1", "m2"),
+                null);
+        refused(() -> client.createLoadBalancer(new dev.virga.api.LoadBalancerRequest("web", "blue", "10.20.0.100",
+                80, null, List.of("m1", "other"), null)), 400, "members")
+                .hasMessageContaining("'other' has no NIC on network blue");
+        refused(() -> client.createLoadBalancer(new dev.virga.api.LoadBalancerRequest("web", "blue", "10.20.0.1",
+                80, null, List.of("m1"), null)), 400, "vip").hasMessageContaining("taken by m1");
+        refused(() -> client.createLoadBalancer(new dev.virga.api.LoadBalancerRequest("web", "blue", "10.21.0.1",
+                80, null, List.of("m1"), null)), 400, "vip");
+        refused(() -> client.createLoadBalancer(new dev.virga.api.LoadBalancerRequest("web", "nosuch", "10.20.0.100",
+                80, null, List.of("m1"), null)), 400, "network");
+        refused(() -> client.createLoadBalancer(new dev.virga.api.LoadBalancerRequest("web", "blue", "10.20.0.100",
+                0, null, List.of("m1"), null)), 400, "port");
+        refused(() -> client.createLoadBalancer(new dev.virga.api.LoadBalancerRequest("web", "blue", "10.20.0.100",
+                80, null, List.of("m1"), "random")), 400, "policy");
+        refused(() -> client.createLoadBalancer(new dev.virga.api.LoadBalancerRequest("web", "blue", "10.20.0.100",
+                80, null, List.of(), null)), 400, "members");
+        assertThat(client.loadBalancers()).isEmpty();
+
+        var lb = client.createLoadBalancer(ok);
+        assertThat(lb.policy()).isEqualTo("shortest-queue");
+        assertThat(lb.protocol()).isEqualTo("tcp");
+        assertThat(lb.members()).extracting(dev.virga.api.LoadBalancer.Member::instance).containsExactly("m1", "m2");
+        refused(() -> client.createLoadBalancer(ok), 409, null);
+        refused(() -> client.createLoadBalancer(new dev.virga.api.LoadBalancerRequest("web2", "blue", "10.20.0.100",
+                80, null, List.of("m1"), null)), 400, "vip").hasMessageContaining("VIP of web");
+        // the VIP is not handed to a NIC, asked for or not
+        refused(() -> client.launch(launch("vm3", "blue:10.20.0.100")), 400, "networks")
+                .hasMessageContaining("VIP");
+        refused(() -> client.deleteNetwork("blue"), 409, null);
+        client.deleteLoadBalancer("web");
+        refused(() -> client.loadBalancer("web"), 404, null);
+    }
 }

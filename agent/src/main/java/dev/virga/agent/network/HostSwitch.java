@@ -31,6 +31,8 @@ public final class HostSwitch implements AutoCloseable {
     private dev.virga.api.agent.OverlayTable overlay = new dev.virga.api.agent.OverlayTable("", List.of(), List.of());
     /** The remote entries set in the switch, per segment: MAC -> endpoint. */
     private final Map<Integer, Map<String, InetSocketAddress>> remotes = new HashMap<>();
+    /** The load balancers set in the switch: name -> spec as set. */
+    private final Map<String, dev.virga.vswitch.LoadBalancerSpec> balancers = new HashMap<>();
 
     private HostSwitch(VirtualSwitch vswitch) {
         this.vswitch = vswitch;
@@ -93,6 +95,7 @@ public final class HostSwitch implements AutoCloseable {
             if (portsPerVni.merge(vni, -1, Integer::sum) <= 0) {
                 portsPerVni.remove(vni);
                 remotes.remove(vni);
+                removeBalancers(vni, java.util.Set.of());
                 try {
                     vswitch.removeNetwork(vni);
                 } catch (SwitchException e) {
@@ -160,6 +163,48 @@ public final class HostSwitch implements AutoCloseable {
             }
         }
         vswitch.setFloodRemotes(vni, flood);
+        var wanted = new HashMap<String, dev.virga.vswitch.LoadBalancerSpec>();
+        for (var b : overlay.balancers()) {
+            if (b.vni() == vni) {
+                wanted.put(b.name(), new dev.virga.vswitch.LoadBalancerSpec(b.name(), vni, Ipv4Address.parse(b.vip()),
+                        b.protocol().equals("udp") ? dev.virga.vswitch.L4Protocol.UDP : dev.virga.vswitch.L4Protocol.TCP,
+                        b.port(), b.memberPorts(), b.policy().equals("round-robin")
+                        ? dev.virga.vswitch.LbPolicy.ROUND_ROBIN : dev.virga.vswitch.LbPolicy.SHORTEST_QUEUE));
+            }
+        }
+        removeBalancers(vni, wanted.keySet());
+        for (var spec : wanted.values()) {
+            if (!spec.equals(balancers.get(spec.id()))) {
+                try {
+                    vswitch.putLoadBalancer(spec);
+                    balancers.put(spec.id(), spec);
+                } catch (SwitchException e) {
+                    LOG.warn("load balancer {}: {}", spec.id(), e.getMessage());
+                }
+            }
+        }
+    }
+
+    private void removeBalancers(int vni, java.util.Set<String> keep) {
+        for (var it = balancers.values().iterator(); it.hasNext(); ) {
+            var spec = it.next();
+            if (spec.vni() == vni && !keep.contains(spec.id())) {
+                try {
+                    vswitch.removeLoadBalancer(spec.id());
+                } catch (SwitchException e) {
+                    LOG.debug("load balancer {}: {}", spec.id(), e.getMessage());
+                }
+                it.remove();
+            }
+        }
+    }
+
+    /** The load balancers' figures on this switch. */
+    public List<dev.virga.api.agent.OverlayTable.BalancerStats> balancerStats() {
+        return vswitch.stats().loadBalancers().stream().map(lb -> new dev.virga.api.agent.OverlayTable.BalancerStats(
+                lb.id(), lb.noMemberDrops(), lb.members().stream().map(m ->
+                        new dev.virga.api.agent.OverlayTable.MemberStats(m.portId(), m.up() && m.attached(),
+                                m.queueDepth(), m.activeFlows(), m.totalFlows(), m.bytes())).toList())).toList();
     }
 
     private static InetSocketAddress endpoint(String hostPort) {

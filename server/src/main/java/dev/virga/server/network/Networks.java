@@ -117,6 +117,12 @@ public final class Networks {
                 throw new ApiError.Conflict("network '" + name + "' is in use by " + String.join(", ", users)
                         + "; delete those instances first", Map.of("instances", users));
             }
+            var balancers = h.createQuery("SELECT name FROM load_balancers WHERE network = :n ORDER BY name")
+                    .bind("n", name).mapTo(String.class).list();
+            if (!balancers.isEmpty()) {
+                throw new ApiError.Conflict("network '" + name + "' has load balancers " + String.join(", ", balancers)
+                        + "; delete those first", Map.of("loadBalancers", balancers));
+            }
             h.createUpdate("DELETE FROM networks WHERE name = :n").bind("n", name).execute();
         });
     }
@@ -176,6 +182,11 @@ public final class Networks {
                 .list()) {
             taken.add(Cidr.address("ip", ip));
         }
+        var vips = new HashSet<Long>();
+        for (var vip : h.createQuery("SELECT vip FROM load_balancers WHERE network = :n").bind("n", name)
+                .mapTo(String.class).list()) {
+            vips.add(Cidr.address("vip", vip));
+        }
         long ip;
         if (colon >= 0) {
             ip = Cidr.address("networks", text.substring(colon + 1));
@@ -186,6 +197,9 @@ public final class Networks {
             if (ip == gateway) {
                 throw new ApiError.BadInput("networks", Cidr.format(ip) + " is the gateway of " + name);
             }
+            if (vips.contains(ip)) {
+                throw new ApiError.BadInput("networks", Cidr.format(ip) + " is a load balancer's VIP on " + name);
+            }
             if (taken.contains(ip)) {
                 throw new ApiError.BadInput("networks", Cidr.format(ip) + " on " + name + " is taken by "
                         + h.createQuery("SELECT instance FROM nics WHERE network = :n AND ip = :ip").bind("n", name)
@@ -193,7 +207,7 @@ public final class Networks {
             }
         } else {
             ip = subnet.network() + 1;
-            while (ip < subnet.broadcast() && (ip == gateway || taken.contains(ip))) {
+            while (ip < subnet.broadcast() && (ip == gateway || taken.contains(ip) || vips.contains(ip))) {
                 ip++;
             }
             if (ip >= subnet.broadcast()) {

@@ -77,13 +77,15 @@ public final class Overlay {
                 .thenComparing(OverlayTable.Remote::mac));
         var floods = flood.entrySet().stream()
                 .map(e -> new OverlayTable.Flood(e.getKey(), List.copyOf(e.getValue()))).toList();
-        return new OverlayTable(version(remotes, floods), remotes, floods);
+        var balancers = jdbi.withHandle(h -> LoadBalancers.forHost(h, host));
+        return new OverlayTable(version(remotes, floods, balancers), remotes, floods, balancers);
     }
 
-    private static String version(List<OverlayTable.Remote> remotes, List<OverlayTable.Flood> floods) {
+    private static String version(List<OverlayTable.Remote> remotes, List<OverlayTable.Flood> floods,
+                                  List<OverlayTable.Balancer> balancers) {
         try {
             var digest = MessageDigest.getInstance("SHA-256");
-            digest.update((remotes.toString() + floods).getBytes(StandardCharsets.UTF_8));
+            digest.update((remotes.toString() + floods + balancers).getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest.digest(), 0, 8);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
