@@ -24,6 +24,7 @@ public final class VirgaAgent implements AutoCloseable {
     private final Accelerators accelerators;
     private final Javalin app;
     private final String qemuVersion;
+    private final dev.virga.agent.network.HostSwitch hostSwitch;
 
     private VirgaAgent(AgentConfig config) {
         this.config = config;
@@ -34,9 +35,12 @@ public final class VirgaAgent implements AutoCloseable {
         var images = new ImageStore(paths.images());
         this.accelerators = new Accelerators(config.accelerator(), images, paths.dataDir().resolve("accelerator.json"),
                 qemuVersion);
+        // VXLAN on the agent's address, any free port (several agents may share a machine)
+        this.hostSwitch = dev.virga.agent.network.HostSwitch.start(
+                new java.net.InetSocketAddress(config.bindHost(), 0));
         this.vms = new VmHost(paths, images, () -> accelerators.current().accelerator(), qemu,
                 new dev.virga.agent.vm.Admission(paths.dataDir().resolve("standby"),
-                        dev.virga.agent.vm.Admission::machineMemory, memoryBytes()));
+                        dev.virga.agent.vm.Admission::machineMemory, memoryBytes()), hostSwitch);
         vms.adoptAll();
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
@@ -46,6 +50,11 @@ public final class VirgaAgent implements AutoCloseable {
         });
         AgentRoutes.install(app, config.token(), vms, images, this::report);
         dev.virga.agent.http.SnapshotRoutes.install(app, vms);
+        app.put("/agent/1.0/overlay", ctx -> {
+            hostSwitch.overlay(ctx.bodyAsClass(dev.virga.api.agent.OverlayTable.class));
+            ctx.status(204);
+        });
+        app.get("/agent/1.0/overlay/balancers", ctx -> ctx.json(hostSwitch.balancerStats()));
         app.start(config.bindHost(), config.port());
         LOG.info("virga agent {} listening on {} (data: {}, qemu: {})", config.name(), url(), paths.dataDir(),
                 qemuVersion);
@@ -82,7 +91,8 @@ public final class VirgaAgent implements AutoCloseable {
                 : Runtime.getRuntime().availableProcessors(), memoryBytes(),
                 System.getProperty("os.arch").equals("amd64") ? "x86_64" : System.getProperty("os.arch"),
                 verdict.accelerator(), verdict.reason(), qemuVersion, vms.statuses(),
-                dev.virga.agent.vm.Admission.availableMemory(), disk, free, config.labels(), vms.standby());
+                dev.virga.agent.vm.Admission.availableMemory(), disk, free, config.labels(), vms.standby(),
+                hostSwitch.endpoint(), hostSwitch.overlayVersion());
     }
 
     private static Path findQemu() {
@@ -119,6 +129,7 @@ public final class VirgaAgent implements AutoCloseable {
     public void close() {
         app.stop();
         vms.close();
+        hostSwitch.close();
     }
 
     /** For {@code virga down}: stops every VM of this host. */

@@ -12,14 +12,23 @@ import java.util.List;
  *                    {@code name} are labels every host has)
  * @param group       a placement group (affinity or anti-affinity) the instance joins
  * @param noQueue     fail at once when no host fits instead of waiting as {@code pending}
+ * @param networks    tenant networks to attach, one NIC each in this order: {@code NAME} (an address from the
+ *                    network's pool) or {@code NAME:IP} (that address)
  */
 public record LaunchRequest(String name, String image, Integer cpus, String memory, String disk, String target,
-                            boolean force, List<String> constraints, String group, boolean noQueue) {
+                            boolean force, List<String> constraints, String group, boolean noQueue,
+                            List<String> networks) {
 
     public LaunchRequest {
         target = target == null ? "" : target;
         constraints = constraints == null ? List.of() : List.copyOf(constraints);
         group = group == null ? "" : group;
+        networks = networks == null ? List.of() : List.copyOf(networks);
+    }
+
+    public LaunchRequest(String name, String image, Integer cpus, String memory, String disk, String target,
+                         boolean force, List<String> constraints, String group, boolean noQueue) {
+        this(name, image, cpus, memory, disk, target, force, constraints, group, noQueue, List.of());
     }
 
     public LaunchRequest(String name, String image, Integer cpus, String memory, String disk, String target,

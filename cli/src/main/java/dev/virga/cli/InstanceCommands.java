@@ -37,12 +37,16 @@ final class InstanceCommands {
         @Option(names = "--group", description = "placement group to join (virga group create)") String group;
         @Option(names = "--no-queue", description = "fail at once if no host has room, instead of waiting as "
                 + "pending until one has") boolean noQueue;
+        @Option(names = "--network", paramLabel = "NAME[:IP]",
+                description = "attach a NIC on this tenant network (eth1, eth2, ... in order; eth0 stays the "
+                        + "provider NIC with NAT), with an address from its pool or IP; repeatable")
+        java.util.List<String> networks = new java.util.ArrayList<>();
 
         @Override
         public Integer call() {
             var client = api.client();
             var request = new LaunchRequest(name, image, cpus, memory, disk, target == null ? "" : target, force,
-                    constraints, group == null ? "" : group, noQueue);
+                    constraints, group == null ? "" : group, noQueue, networks);
             if (dryRun) {
                 var preview = client.dryRun(request);
                 var t = new Table("HOST", "VERDICT");
@@ -115,6 +119,10 @@ final class InstanceCommands {
             System.out.println("Accelerator: " + i.accelerator());
             System.out.println("Launched in: " + (i.launchMillis() == 0 ? "-" : Output.seconds(i.launchMillis())));
             System.out.println("Created:     " + i.createdAt());
+            for (var nic : i.nics()) {
+                System.out.println("NIC eth" + (nic.index() + 1) + ":    " + nic.network() + "  " + nic.mac() + "  "
+                        + nic.ip());
+            }
             var g = i.guest();
             System.out.println("Guest agent: " + (g.agentReady() ? "qemu-ga " + g.agentVersion() : "not answering"));
             if (g.agentReady()) {

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
                 ExecCommand.class, ConsoleCommand.class, SnapshotCommands.class, CopyCommand.class, PublishCommand.class,
                 MoveCommand.class,
                 ImageCommands.class, OperationCommands.class, EventsCommand.class, HostCommands.class,
-                GroupCommands.class, ConfigCommands.class,
+                GroupCommands.class, NetworkCommands.class, LoadBalancerCommands.class, ConfigCommands.class,
                 BenchCommands.class,
                 CommandLine.HelpCommand.class})
 public final class Main {

@@ -193,6 +193,16 @@ public final class AgentClient {
         http.send("DELETE", path(name, "migration"), null, Void.class);
     }
 
+    /** Replaces the host switch's view of the other hosts (cross-host overlay). */
+    public void overlay(dev.virga.api.agent.OverlayTable table) {
+        http.send("PUT", BASE + "/overlay", table, Void.class);
+    }
+
+    /** The load balancers' figures on the host's switch. */
+    public java.util.List<dev.virga.api.agent.OverlayTable.BalancerStats> balancerStats() {
+        return http.get(BASE + "/overlay/balancers", new com.fasterxml.jackson.core.type.TypeReference<>() { });
+    }
+
     public void deleteImage(String fingerprint) {
         http.send("DELETE", BASE + "/images/" + VirgaClient.enc(fingerprint), null, Void.class);
     }

@@ -252,6 +252,40 @@ public final class VirgaClient {
         http.send("DELETE", "/1.0/hosts/" + enc(name) + (force ? "?force=true" : ""), null, Void.class);
     }
 
+    // ---- tenant networks
+
+    public List<dev.virga.api.Network> networks() {
+        return http.get("/1.0/networks", new TypeReference<>() { });
+    }
+
+    public dev.virga.api.Network network(String name) {
+        return http.get("/1.0/networks/" + enc(name), dev.virga.api.Network.class);
+    }
+
+    public dev.virga.api.Network createNetwork(dev.virga.api.NetworkRequest request) {
+        return http.send("POST", "/1.0/networks", request, dev.virga.api.Network.class);
+    }
+
+    public void deleteNetwork(String name) {
+        http.send("DELETE", "/1.0/networks/" + enc(name), null, Void.class);
+    }
+
+    public List<dev.virga.api.LoadBalancer> loadBalancers() {
+        return http.get("/1.0/loadbalancers", new TypeReference<>() { });
+    }
+
+    public dev.virga.api.LoadBalancer loadBalancer(String name) {
+        return http.get("/1.0/loadbalancers/" + enc(name), dev.virga.api.LoadBalancer.class);
+    }
+
+    public dev.virga.api.LoadBalancer createLoadBalancer(dev.virga.api.LoadBalancerRequest request) {
+        return http.send("POST", "/1.0/loadbalancers", request, dev.virga.api.LoadBalancer.class);
+    }
+
+    public void deleteLoadBalancer(String name) {
+        http.send("DELETE", "/1.0/loadbalancers/" + enc(name), null, Void.class);
+    }
+
     // ---- placement groups and cluster settings
 
     public List<dev.virga.api.Group> groups() {

@@ -56,6 +56,7 @@ public final class VirgaServer implements AutoCloseable {
         var images = new ImageCatalog(jdbi, hosts, placement, operations, events, config.dataDir().resolve("spool"));
         this.instances = new InstanceService(jdbi, images, hosts, operations, events, groups);
         this.reconciler = new Reconciler(instances, hosts, operations, events, config.reconcile());
+        reconciler.onReport(new dev.virga.server.network.Overlay(jdbi)::reported);
         // the URL is known once the port is: the first election step comes after the start
         this.leadership = Leadership.of(db, () -> advertised(config), new Duties());
         this.app = routes(config, jdbi, images);
@@ -113,6 +114,8 @@ public final class VirgaServer implements AutoCloseable {
                 instances.list().size(), leadership.leading(), leadership.leader().orElse(""))));
         dev.virga.server.host.HostRoutes.install(app, hosts, new dev.virga.server.host.HostAdmin(jdbi, hosts, events));
         dev.virga.server.scheduler.GroupRoutes.install(app, groups);
+        dev.virga.server.network.NetworkRoutes.install(app, new dev.virga.server.network.Networks(jdbi),
+                new dev.virga.server.network.LoadBalancers(jdbi, hosts));
         dev.virga.server.config.ConfigRoutes.install(app, settings);
         var join = new dev.virga.server.host.HostJoin(jdbi, hosts);
         app.post("/1.0/hosts/tokens", ctx -> ctx.status(201).json(join.issue(java.time.Duration.ofSeconds(

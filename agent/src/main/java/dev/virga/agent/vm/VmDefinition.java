@@ -15,16 +15,18 @@ import java.nio.file.StandardCopyOption;
  *
  * @param kernel       the image's kernel for direct boot, empty when the disk boots itself
  * @param baseInstance for a copy, the VM whose snapshot {@code baseSnapshot} its disk reads through
+ * @param nics         tenant-network NICs (kept here so restarts, adoption by a new agent and moves keep them)
  */
 record VmDefinition(String name, String uuid, String imageFingerprint, int cpus, long memoryBytes, long diskBytes,
                     String mac, String machine, String kernel, String initrd, String cmdline, String baseInstance,
-                    String baseSnapshot) {
+                    String baseSnapshot, java.util.List<dev.virga.api.agent.NicSpec> nics) {
     static final String FILE = "vm.json";
 
     VmDefinition {
         // vm.json files written before copies existed have no base
         baseInstance = baseInstance == null ? "" : baseInstance;
         baseSnapshot = baseSnapshot == null ? "" : baseSnapshot;
+        nics = nics == null ? java.util.List.of() : java.util.List.copyOf(nics);
     }
 
     boolean isCopyOf(String instance, String snapshot) {

@@ -47,18 +47,19 @@ public final class VmHost implements AutoCloseable {
     private final Map<String, VmEntry> vms = new ConcurrentHashMap<>();
     private final Admission admission;
 
-    public VmHost(AgentPaths paths, ImageStore images, Supplier<String> accelerator, Path qemuBinary) {
+    public VmHost(AgentPaths paths, ImageStore images, Supplier<String> accelerator, Path qemuBinary,
+                  dev.virga.agent.network.HostSwitch hostSwitch) {
         this(paths, images, accelerator, qemuBinary, new Admission(paths.dataDir().resolve("standby"),
-                Admission::machineMemory, 0));
+                Admission::machineMemory, 0), hostSwitch);
     }
 
     public VmHost(AgentPaths paths, ImageStore images, Supplier<String> accelerator, Path qemuBinary,
-                  Admission admission) {
+                  Admission admission, dev.virga.agent.network.HostSwitch hostSwitch) {
         this.admission = admission;
         this.paths = paths;
         this.images = images;
         this.accelerator = accelerator;
-        this.launcher = new VmLauncher(paths, qemuBinary);
+        this.launcher = new VmLauncher(paths, qemuBinary, hostSwitch);
         this.publisher = new Publisher(qemuImg, paths.images());
     }
 
@@ -115,7 +116,7 @@ public final class VmHost implements AutoCloseable {
             var def = new VmDefinition(spec.name(), UUID.randomUUID().toString(), spec.imageFingerprint(),
                     spec.cpus(), spec.memoryBytes(), spec.diskBytes(), QemuCommandLine.macFor(spec.name()), "pc",
                     base.kernel(), base.initrd(), base.cmdline() + " virga.hostname=" + spec.name(),
-                    spec.baseInstance(), spec.baseSnapshot());
+                    spec.baseInstance(), spec.baseSnapshot(), spec.nics());
             var entry = new VmEntry(spec.name(), def, paths);
             launcher.start(entry, accelerator.get(), spec.resume() ? base.state() : java.util.Optional.empty());
             undo.push("kill QEMU of " + spec.name(), () -> entry.running().kill());
@@ -300,7 +301,7 @@ public final class VmHost implements AutoCloseable {
             }
             var moved = new VmDefinition(def.name(), def.uuid(), def.imageFingerprint(), def.cpus(), def.memoryBytes(),
                     def.diskBytes(), def.mac(), def.machine(), image.kernel().map(Path::toString).orElse(""),
-                    image.initrd().map(Path::toString).orElse(""), def.cmdline(), "", "");
+                    image.initrd().map(Path::toString).orElse(""), def.cmdline(), "", "", def.nics());
             moved.write(tmp);
             Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             undo.push("remove " + dir, () -> Trees.delete(dir));

@@ -25,10 +25,20 @@ final class VmLauncher {
     private static final Logger LOG = LoggerFactory.getLogger(VmLauncher.class);
     private final AgentPaths paths;
     private final Path qemuBinary;
+    private final dev.virga.agent.network.HostSwitch hostSwitch;
 
-    VmLauncher(AgentPaths paths, Path qemuBinary) {
+    VmLauncher(AgentPaths paths, Path qemuBinary, dev.virga.agent.network.HostSwitch hostSwitch) {
         this.paths = paths;
         this.qemuBinary = qemuBinary;
+        this.hostSwitch = hostSwitch;
+    }
+
+    /** QEMU listens on the NICs' sockets once spawned; the switch dials them (again, until they answer). */
+    private void attachNics(VmEntry entry) {
+        var def = entry.definition();
+        if (!def.nics().isEmpty()) {
+            hostSwitch.attach(def.name(), paths.runDir(def.name()), def.nics());
+        }
     }
 
     /** Spawns QEMU paused, lets it run, and returns once the guest agent answers; kills it on any failure. */
@@ -55,6 +65,7 @@ final class VmLauncher {
         var guest = new GuestLink(entry.vmPaths().guestAgentSocket());
         var vm = new RunningVm(def.name(), spawned, guest, (r, why) -> ended(entry, r, why));
         try {
+            attachNics(entry);
             if (state.isPresent()) {
                 Migration.fromFile(spawned.qmp(), state.get());
             }
@@ -97,6 +108,7 @@ final class VmLauncher {
                 (r, why) -> ended(entry, r, why));
         entry.adopted(vm);
         try {
+            attachNics(entry);
             var qmp = spawned.qmp();
             int nbdPort = FreePort.on(host);
             qmp.execute("nbd-server-start", java.util.Map.of("addr", java.util.Map.of("type", "inet", "data",
@@ -197,6 +209,7 @@ final class VmLauncher {
     private void ended(VmEntry entry, RunningVm vm, String reason) {
         LOG.info("vm {}: QEMU ended: {}", entry.name(), reason);
         entry.ended(vm, reason);
+        hostSwitch.detach(entry.name(), entry.definition().nics());
         try {
             Files.deleteIfExists(entry.vmPaths().qmpSocket());
             Files.deleteIfExists(entry.vmPaths().guestAgentSocket());
@@ -211,7 +224,9 @@ final class VmLauncher {
         var def = entry.definition();
         return new VmConfig(def.name(), def.uuid(), def.cpus(), def.memoryBytes(), accelerator, def.machine(),
                 entry.dir().resolve(DiskChain.read(entry.dir()).active()), optional(def.kernel()), optional(def.initrd()), def.cmdline(),
-                entry.vmPaths(), def.mac());
+                entry.vmPaths(), def.mac()).withTenantNics(def.nics().stream().map(n -> new VmConfig.TenantNic(
+                        "n" + n.index(), n.mac(), dev.virga.agent.network.HostSwitch.socket(paths.runDir(def.name()),
+                        n.index()))).toList());
     }
 
     private static Optional<Path> optional(String p) {
@@ -252,6 +267,7 @@ final class VmLauncher {
         switch (status) {
             case "running", "paused" -> {
                 entry.adopted(vm);
+                attachNics(entry);
                 LOG.info("vm {}: adopted QEMU pid {} ({})", name, qemu.get().pid(), status);
             }
             case "postmigrate", "finish-migrate" -> {
@@ -265,6 +281,7 @@ final class VmLauncher {
                 }
                 // an agent died while saving a stateful snapshot: the guest was paused for it, let it run again
                 entry.adopted(vm);
+                attachNics(entry);
                 LOG.warn("vm {}: adopted QEMU pid {} left in {} by a snapshot; resuming it", name, qemu.get().pid(),
                         status);
                 try {

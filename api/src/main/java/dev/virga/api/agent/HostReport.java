@@ -13,6 +13,8 @@ import java.util.Map;
  * @param diskFreeBytes        free space on it
  * @param labels               the operator's labels ({@code --labels rack=a,ssd=true})
  * @param standby              the host is in standby: it takes no VMs until the control plane wakes it
+ * @param overlayEndpoint      where its switch receives VXLAN from other hosts ({@code host:port}); empty: none
+ * @param overlayVersion       the {@link OverlayTable#version()} its switch applied last; empty: none yet
  */
 public record HostReport(
         String name,
@@ -27,11 +29,23 @@ public record HostReport(
         long diskBytes,
         long diskFreeBytes,
         Map<String, String> labels,
-        boolean standby) {
+        boolean standby,
+        String overlayEndpoint,
+        String overlayVersion) {
 
     public HostReport {
         labels = labels == null ? Map.of() : Map.copyOf(labels);
         instances = instances == null ? List.of() : instances;
+        overlayEndpoint = overlayEndpoint == null ? "" : overlayEndpoint;
+        overlayVersion = overlayVersion == null ? "" : overlayVersion;
+    }
+
+    public HostReport(String name, int cpus, long memoryBytes, String arch, String accelerator,
+                      String acceleratorReason, String qemuVersion, List<VmStatus> instances,
+                      long memoryAvailableBytes, long diskBytes, long diskFreeBytes, Map<String, String> labels,
+                      boolean standby) {
+        this(name, cpus, memoryBytes, arch, accelerator, acceleratorReason, qemuVersion, instances,
+                memoryAvailableBytes, diskBytes, diskFreeBytes, labels, standby, "", "");
     }
 
     /** A report with capacity only (no actual use, disk or labels known). */

@@ -7,9 +7,25 @@ package dev.virga.api.agent;
  * @param baseInstance for a copy: the VM whose snapshot the disk reads through; empty for a launch from an image
  * @param baseSnapshot for a copy: that snapshot
  * @param resume       for a copy of a stateful snapshot: start from its saved memory instead of booting
+ * @param nics         its tenant-network NICs, in guest order after the provider NIC
  */
 public record VmSpec(String name, String imageFingerprint, int cpus, long memoryBytes, long diskBytes,
-                     String baseInstance, String baseSnapshot, boolean resume) {
+                     String baseInstance, String baseSnapshot, boolean resume, java.util.List<NicSpec> nics) {
+
+    public VmSpec {
+        nics = nics == null ? java.util.List.of() : java.util.List.copyOf(nics);
+    }
+
+    public VmSpec(String name, String imageFingerprint, int cpus, long memoryBytes, long diskBytes,
+                  String baseInstance, String baseSnapshot, boolean resume) {
+        this(name, imageFingerprint, cpus, memoryBytes, diskBytes, baseInstance, baseSnapshot, resume,
+                java.util.List.of());
+    }
+
+    public VmSpec withNics(java.util.List<NicSpec> nics) {
+        return new VmSpec(name, imageFingerprint, cpus, memoryBytes, diskBytes, baseInstance, baseSnapshot, resume,
+                nics);
+    }
 
     public static VmSpec fromImage(String name, String imageFingerprint, int cpus, long memoryBytes, long diskBytes) {
         return new VmSpec(name, imageFingerprint, cpus, memoryBytes, diskBytes, "", "", false);

@@ -41,6 +41,7 @@ final class TinyRecipe {
   static final List<RootFile> ROOT_FILES = List.of(
       new RootFile("inittab", "etc/inittab", 0644),
       new RootFile("rcS", "etc/init.d/rcS", 0755),
+      new RootFile("udhcpc-tenant", "etc/udhcpc/tenant.script", 0755),
       new RootFile("rcK", "etc/init.d/rcK", 0755),
       new RootFile("qemu-ga", "etc/init.d/qemu-ga", 0755),
       new RootFile("shutdown", "sbin/shutdown", 0755),

@@ -49,6 +49,7 @@ public final class QemuCommandLine {
         control(args, paths);
         disk(args, config.disk());
         network(args, config.macAddress());
+        tenantNics(args, config.tenantNics());
         guestAgent(args, paths.guestAgentSocket());
         add(args, "-device", "virtio-rng-pci");
         add(args, "-device", "virtio-balloon-pci,id=balloon0,deflate-on-oom=on");
@@ -89,6 +90,18 @@ public final class QemuCommandLine {
     private static void network(List<String> args, String mac) {
         add(args, "-netdev", "user,id=net0");
         add(args, "-device", "virtio-net-pci,netdev=net0,mac=" + mac + ",id=net0-dev");
+    }
+
+    /**
+     * Tenant NICs after the provider NIC (so the guest names them eth1, eth2, ...): QEMU listens on a unix socket
+     * and the host's switch dials it, which survives a switch restart (QEMU as client would never reconnect).
+     */
+    private static void tenantNics(List<String> args, List<VmConfig.TenantNic> nics) {
+        for (var nic : nics) {
+            checkSocketPath(nic.socket());
+            add(args, "-netdev", "stream,id=" + nic.id() + ",server=on,addr.type=unix,addr.path=" + opt(nic.socket()));
+            add(args, "-device", "virtio-net-pci,netdev=" + nic.id() + ",mac=" + nic.mac() + ",id=" + nic.id() + "-dev");
+        }
     }
 
     private static void guestAgent(List<String> args, Path socket) {

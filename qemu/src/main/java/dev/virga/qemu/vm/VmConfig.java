@@ -15,11 +15,26 @@ import java.util.regex.Pattern;
  * @param machine QEMU machine type, e.g. "pc" or "q35"
  * @param disk the VM's own qcow2 (normally an overlay on an image)
  * @param kernelCmdline the kernel's command line; used only with a kernel, "" for none
- * @param macAddress the NIC's MAC, stable per VM (see {@link QemuCommandLine#macFor})
+ * @param macAddress the provider (user-mode NAT) NIC's MAC, stable per VM (see {@link QemuCommandLine#macFor})
+ * @param tenantNics tenant-network NICs, after the provider NIC
  */
 public record VmConfig(String name, String uuid, int cpus, long memoryBytes, Accelerator accelerator, String machine,
                        Path disk, Optional<Path> kernel, Optional<Path> initrd, String kernelCmdline,
-                       VmPaths paths, String macAddress) {
+                       VmPaths paths, String macAddress, java.util.List<TenantNic> tenantNics) {
+
+    /**
+     * A NIC on a tenant network: QEMU listens on {@code socket} ({@code -netdev stream,server=on}) for the switch.
+     *
+     * @param id QEMU's netdev id, e.g. {@code n0}
+     */
+    public record TenantNic(String id, String mac, Path socket) {
+        public TenantNic {
+            require(id != null && id.matches("[a-z][a-z0-9]{0,15}"), "NIC id '" + id + "' is not valid");
+            require(mac != null && MAC.matcher(mac).matches(),
+                    "MAC address '" + mac + "' must look like 52:54:00:ab:cd:ef (lower case)");
+            Objects.requireNonNull(socket, "socket");
+        }
+    }
     static final long MIB = 1024 * 1024;
     // QEMU option values are comma-separated, so a name must not contain commas; keep it printable too.
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
@@ -42,6 +57,9 @@ public record VmConfig(String name, String uuid, int cpus, long memoryBytes, Acc
         require(machine != null && MACHINE.matcher(machine).matches(), "machine type '" + machine + "' is not valid");
         require(macAddress != null && MAC.matcher(macAddress).matches(),
                 "MAC address '" + macAddress + "' must look like 52:54:00:ab:cd:ef (lower case)");
+        tenantNics = tenantNics == null ? java.util.List.of() : java.util.List.copyOf(tenantNics);
+        require(tenantNics.stream().map(TenantNic::mac).distinct().count() == tenantNics.size()
+                && tenantNics.stream().noneMatch(n -> n.mac().equals(macAddress)), "every NIC needs its own MAC");
         require(initrd.isEmpty() || kernel.isPresent(), "an initrd (" + initrd.orElse(null) + ") needs a kernel");
         require(kernelCmdline.isEmpty() || kernel.isPresent(),
                 "a kernel command line ('" + kernelCmdline + "') needs a kernel");
@@ -52,7 +70,19 @@ public record VmConfig(String name, String uuid, int cpus, long memoryBytes, Acc
                     Path disk, Optional<Path> kernel, Optional<Path> initrd, String kernelCmdline,
                     VmPaths paths, String macAddress) {
         this(name, uuid, cpus, memoryBytes, accelerator(accelerator), machine, disk, kernel, initrd, kernelCmdline,
-                paths, macAddress);
+                paths, macAddress, java.util.List.of());
+    }
+
+    public VmConfig(String name, String uuid, int cpus, long memoryBytes, Accelerator accelerator, String machine,
+                    Path disk, Optional<Path> kernel, Optional<Path> initrd, String kernelCmdline,
+                    VmPaths paths, String macAddress) {
+        this(name, uuid, cpus, memoryBytes, accelerator, machine, disk, kernel, initrd, kernelCmdline, paths,
+                macAddress, java.util.List.of());
+    }
+
+    public VmConfig withTenantNics(java.util.List<TenantNic> nics) {
+        return new VmConfig(name, uuid, cpus, memoryBytes, accelerator, machine, disk, kernel, initrd, kernelCmdline,
+                paths, macAddress, nics);
     }
 
     public long memoryMiB() {

@@ -37,6 +37,22 @@ class QemuCommandLineTest {
     }
 
     @Test
+    void tenantNicsComeAfterTheProviderNicAsStreamServersWithTheirOwnMacs() {
+        var config = tiny(RUN, Optional.empty(), Optional.empty(), "").withTenantNics(List.of(
+                new VmConfig.TenantNic("n0", "52:54:00:00:00:10", RUN.resolve("n0.sock")),
+                new VmConfig.TenantNic("n1", "52:54:00:00:00:11", RUN.resolve("n1.sock"))));
+        String line = String.join(" ", QemuCommandLine.build(Path.of("qemu"), config));
+        assertThat(line).contains("-netdev user,id=net0 -device virtio-net-pci,netdev=net0,mac="
+                + config.macAddress() + ",id=net0-dev -netdev stream,id=n0,server=on,addr.type=unix,addr.path="
+                + RUN.resolve("n0.sock") + " -device virtio-net-pci,netdev=n0,mac=52:54:00:00:00:10,id=n0-dev "
+                + "-netdev stream,id=n1,server=on,addr.type=unix,addr.path=" + RUN.resolve("n1.sock")
+                + " -device virtio-net-pci,netdev=n1,mac=52:54:00:00:00:11,id=n1-dev");
+        assertThatThrownBy(() -> config.withTenantNics(List.of(
+                new VmConfig.TenantNic("n0", config.macAddress(), RUN.resolve("n0.sock")))))
+                .hasMessageContaining("own MAC");
+    }
+
+    @Test
     void sameConfigGivesTheSameCommandLine() {
         var config = tiny(RUN, Optional.empty(), Optional.empty(), "");
         assertThat(QemuCommandLine.build(Path.of("qemu"), config)).isEqualTo(QemuCommandLine.build(Path.of("qemu"), config));

@@ -37,10 +37,12 @@ public final class InstanceService {
     private final EventBus events;
     private final dev.virga.server.scheduler.Placement placement;
     private final dev.virga.server.scheduler.Groups groups;
+    private final dev.virga.server.network.Networks networks;
 
     public InstanceService(org.jdbi.v3.core.Jdbi jdbi, ImageCatalog images, Hosts hosts, Operations operations,
                            EventBus events, dev.virga.server.scheduler.Groups groups) {
         this.store = new InstanceStore(jdbi);
+        this.networks = new dev.virga.server.network.Networks(jdbi);
         this.groups = groups;
         this.placement = images.placement();
         this.images = images;
@@ -50,11 +52,11 @@ public final class InstanceService {
     }
 
     public List<Instance> list() {
-        return store.list().stream().map(InstanceRow::toApi).toList();
+        return store.list().stream().map(r -> r.toApi().withNics(networks.nicsOf(r.name()))).toList();
     }
 
     public Instance get(String name) {
-        return store.get(name).toApi();
+        return store.get(name).toApi().withNics(networks.nicsOf(name));
     }
 
     /** Validates, records the instance as pending and starts the launch operation. */
@@ -77,6 +79,12 @@ public final class InstanceService {
             groups.get(spec.placing().group());
         }
         store.insert(spec, image.image().fingerprint(), disk);
+        try {
+            networks.allocate(spec.name(), request.networks());
+        } catch (RuntimeException e) {
+            store.delete(spec.name());
+            throw e;
+        }
         return startLaunch(spec, image, disk, receivedNanos);
     }
 
@@ -194,7 +202,7 @@ public final class InstanceService {
         }
         progress.update("making the disk and starting QEMU on " + host);
         var status = hosts.client(host).create(VmSpec.fromImage(spec.name(), fingerprint, spec.cpus(),
-                spec.memoryBytes(), disk));
+                spec.memoryBytes(), disk).withNics(networks.specsOf(spec.name())));
         long launchMillis = (System.nanoTime() - receivedNanos) / 1_000_000;
         store.started(spec.name(), status.accelerator(), status.guest());
         store.launchMillis(spec.name(), launchMillis);

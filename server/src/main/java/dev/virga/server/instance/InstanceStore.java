@@ -111,8 +111,12 @@ final class InstanceStore {
                 .bind("g", InstanceRow.guestJson(guest)).bind("n", name).execute());
     }
 
+    /** Removes the instance and frees its tenant NICs' addresses with it. */
     void delete(String name) {
-        jdbi.useHandle(h -> h.createUpdate("DELETE FROM instances WHERE name = :n").bind("n", name).execute());
+        jdbi.useTransaction(h -> {
+            h.createUpdate("DELETE FROM nics WHERE instance = :n").bind("n", name).execute();
+            h.createUpdate("DELETE FROM instances WHERE name = :n").bind("n", name).execute();
+        });
     }
 
     private static final RowMapper<InstanceRow> MAPPER = (rs, ctx) -> new InstanceRow(rs.getString("name"),

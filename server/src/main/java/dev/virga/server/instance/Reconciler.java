@@ -40,6 +40,17 @@ public final class Reconciler implements AutoCloseable {
      */
     static final int MISSED_TO_OFFLINE = 3;
     private final Map<String, Integer> misses = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Told of every report after the host's instances are reconciled (the network overlay follows placements). */
+    private volatile ReportListener listener = (host, agent, report) -> { };
+
+    /** Something else the control plane keeps in step with what hosts report. */
+    public interface ReportListener {
+        void reported(String host, AgentClient agent, HostReport report);
+    }
+
+    public void onReport(ReportListener listener) {
+        this.listener = listener;
+    }
     private Thread thread;
 
     public Reconciler(InstanceService instances, Hosts hosts, Operations operations, EventBus events,
@@ -146,6 +157,11 @@ public final class Reconciler implements AutoCloseable {
             reconcileHost(host, report, asked);
         } catch (RuntimeException e) {
             LOG.warn("reconciling host {} failed", host, e);
+        }
+        try {
+            listener.reported(host, agent, report);
+        } catch (RuntimeException e) {
+            LOG.warn("host {}: after its report: {}", host, e.toString());
         }
     }
 

@@ -1,0 +1,83 @@
+package dev.virga.it;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * One tenant network across two real agents: each agent's switch reports its VXLAN endpoint, the server sends each
+ * the MACs living behind the other, and guests on different hosts get their addresses and talk (ping, TCP with a
+ * checksum, both ways); after a cold move puts both on one host they still do.
+ */
+class OverlayIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void guestsOnTwoHostsShareOneNetwork() throws Exception {
+        try (var cluster = Cluster.start(dir)) {
+            var client = cluster.client;
+            cluster.join("h1");
+            cluster.join("h2");
+            ok(cluster.cli("image", "build", "tiny"));
+            ok(cluster.cli("network", "create", "wide", "--subnet", "10.30.0.0/24", "--gateway", "10.30.0.254"));
+            ok(cluster.cli("launch", "tiny", "x1", "--memory", "128M", "--target", "h1", "--network", "wide"));
+            ok(cluster.cli("launch", "tiny", "x2", "--memory", "128M", "--target", "h2", "--network", "wide"));
+            assertThat(client.instance("x1").host()).isEqualTo("h1");
+            assertThat(client.instance("x2").host()).isEqualTo("h2");
+            assertThat(client.hosts()).allSatisfy(h -> assertThat(h.name()).isIn("h1", "h2"));
+            for (var vm : new String[] {"x1", "x2"}) {
+                var ip = client.instance(vm).nics().getFirst().ip();
+                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
+                        assertThat(exec(cluster, vm, "ip -4 addr show dev eth1").out()).contains("inet " + ip + "/24"));
+            }
+            var x1 = client.instance("x1").nics().getFirst().ip();
+            var x2 = client.instance("x2").nics().getFirst().ip();
+            // the tables reach both switches within a reconcile pass or two
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
+                    ping(cluster, "x1", x2));
+            ping(cluster, "x2", x1);
+            transfer(cluster, "x1", "x2", x2);
+            transfer(cluster, "x2", "x1", x1);
+
+            // both on one host now: still one segment
+            var move = cluster.cli("move", "x2", "--target", "h1");
+            assertThat(move.exit()).as(move.toString()).isZero();
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
+                    ping(cluster, "x2", x1));
+            assertThat(client.instance("x2").nics().getFirst().ip()).isEqualTo(x2);
+            ok(cluster.cli("delete", "x1", "--force"));
+            ok(cluster.cli("delete", "x2", "--force"));
+            ok(cluster.cli("network", "delete", "wide"));
+        }
+    }
+
+    private static void ok(CliResult r) {
+        assertThat(r.exit()).as(r.toString()).isZero();
+    }
+
+    private static CliResult exec(Cluster cluster, String vm, String command) throws Exception {
+        return cluster.cli("exec", vm, "--timeout", "120", "--", "sh", "-c", command);
+    }
+
+    private static void ping(Cluster cluster, String from, String to) throws Exception {
+        var r = exec(cluster, from, "ping -c 3 -W 3 " + to);
+        assertThat(r.exit()).as(from + " -> " + to + ": " + r).isZero();
+    }
+
+    private static void transfer(Cluster cluster, String from, String to, String toIp) throws Exception {
+        ok(exec(cluster, to, "rm -f /tmp/got; (sleep 300 | nc -l -p 5000 > /tmp/got) > /dev/null 2>&1 < /dev/null &"));
+        ok(exec(cluster, from, "dd if=/dev/urandom of=/tmp/data bs=1024 count=256 2>/dev/null"));
+        var sent = exec(cluster, from, "md5sum < /tmp/data").out().strip();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                ok(exec(cluster, from, "nc " + toIp + " 5000 < /tmp/data")));
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                assertThat(exec(cluster, to, "md5sum < /tmp/got").out().strip()).isEqualTo(sent));
+        exec(cluster, to, "kill $(pidof sleep) 2>/dev/null; true");
+    }
+}

@@ -1,0 +1,132 @@
+package dev.virga.it;
+
+import dev.virga.api.Nic;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Tenant networks end to end on one real agent with real guests: addresses by DHCP from the host's switch, ping and
+ * a checksummed TCP transfer both ways, two tenants' overlapping subnets that never exchange a frame, a guest that
+ * forges its address or MAC gets nothing through, and a kill -9 of the agent that the guests' connectivity survives.
+ */
+class TenantNetworkIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void guestsOnOneNetworkTalkAndNothingElseGetsThrough() throws Exception {
+        try (var cluster = Cluster.start(dir)) {
+            var client = cluster.client;
+            cluster.join("h1");
+            ok(cluster.cli("image", "build", "tiny"));
+            ok(cluster.cli("network", "create", "blue", "--subnet", "10.20.0.0/24"));
+            ok(cluster.cli("network", "create", "red", "--subnet", "10.20.0.0/24", "--project", "other"));
+            ok(cluster.cli("launch", "tiny", "a1", "--memory", "128M", "--network", "blue"));
+            ok(cluster.cli("launch", "tiny", "a2", "--memory", "128M", "--network", "blue:10.20.0.2"));
+            // the other tenant's VM has the address a1 has in blue
+            ok(cluster.cli("launch", "tiny", "b1", "--memory", "128M", "--network", "red:10.20.0.1"));
+
+            var a1 = client.instance("a1").nics().getFirst();
+            assertThat(a1.ip()).isEqualTo("10.20.0.1");
+            var info = cluster.cli("info", "a1");
+            assertThat(info.out()).contains("NIC eth1:").contains("blue").contains(a1.mac()).contains("10.20.0.1");
+            for (var vm : new String[] {"a1", "a2", "b1"}) {
+                Nic nic = client.instance(vm).nics().getFirst();
+                // the guest's eth1 has the server's address for it, by DHCP from the switch, and the provider NIC
+                // keeps eth0 (no tenant default route)
+                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
+                        assertThat(exec(cluster, vm, "ip -4 addr show dev eth1").out())
+                                .contains("inet " + nic.ip() + "/24"));
+                assertThat(exec(cluster, vm, "cat /sys/class/net/eth1/address").out().strip()).isEqualTo(nic.mac());
+                assertThat(exec(cluster, vm, "ip route").out()).doesNotContain("default via 10.20.");
+            }
+
+            ping(cluster, "a1", "10.20.0.2", true);
+            ping(cluster, "a2", "10.20.0.1", true);
+            transfer(cluster, "a1", "a2", "10.20.0.2");
+            transfer(cluster, "a2", "a1", "10.20.0.1");
+
+            // overlapping subnets of two tenants: b1 (red 10.20.0.1) reaches nobody in blue, and blue's broadcasts
+            // never reach it
+            ping(cluster, "b1", "10.20.0.2", false);
+            long b1Before = rxPackets(cluster, "b1");
+            long a2Before = rxPackets(cluster, "a2");
+            assertThat(exec(cluster, "a1", "arping -c 3 -w 5 -I eth1 10.20.0.99").exit()).isNotZero();
+            assertThat(rxPackets(cluster, "a2")).as("blue's broadcasts reach blue").isGreaterThan(a2Before);
+            assertThat(rxPackets(cluster, "b1")).as("blue's broadcasts never reach red").isEqualTo(b1Before);
+
+            // a2 forging another address: nothing of it arrives at a1; with its own address again it works
+            long a1Before = rxPackets(cluster, "a1");
+            ok(exec(cluster, "a2", "ifconfig eth1 10.20.0.77 netmask 255.255.255.0"));
+            ping(cluster, "a2", "10.20.0.1", false);
+            assertThat(rxPackets(cluster, "a1")).as("frames from a forged address").isEqualTo(a1Before);
+            ok(exec(cluster, "a2", "ifconfig eth1 10.20.0.2 netmask 255.255.255.0"));
+            ping(cluster, "a2", "10.20.0.1", true);
+            // ... or a forged MAC
+            var a2Mac = client.instance("a2").nics().getFirst().mac();
+            ok(exec(cluster, "a2", "ip link set eth1 address 02:00:00:00:00:99"));
+            ping(cluster, "a2", "10.20.0.1", false);
+            ok(exec(cluster, "a2", "ip link set eth1 address " + a2Mac));
+            ping(cluster, "a2", "10.20.0.1", true);
+
+            // kill -9 the agent (its switch dies with it) and start it again: the same guests talk again
+            cluster.kill("h1");
+            cluster.restart("h1");
+            await().atMost(Duration.ofSeconds(120)).until(() -> cluster.online().contains("h1"));
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
+                    ping(cluster, "a1", "10.20.0.2", true));
+            transfer(cluster, "a2", "a1", "10.20.0.1");
+            assertThat(exec(cluster, "a1", "cat /proc/uptime").exit()).isZero();
+            assertThat(client.instance("a1").nics().getFirst()).isEqualTo(a1);
+
+            // a network in use stays; its addresses go with the instances
+            var refused = cluster.cli("network", "delete", "blue");
+            assertThat(refused.exit()).isEqualTo(1);
+            assertThat(refused.err()).contains("in use by a1, a2");
+            for (var vm : new String[] {"a1", "a2", "b1"}) {
+                ok(cluster.cli("delete", vm, "--force"));
+            }
+            ok(cluster.cli("network", "delete", "blue"));
+            assertThat(client.network("red").nics()).isEmpty();
+        }
+    }
+
+    private static void ok(CliResult r) {
+        assertThat(r.exit()).as(r.toString()).isZero();
+    }
+
+    private static CliResult exec(Cluster cluster, String vm, String command) throws Exception {
+        return cluster.cli("exec", vm, "--timeout", "120", "--", "sh", "-c", command);
+    }
+
+    private static void ping(Cluster cluster, String from, String to, boolean answered) throws Exception {
+        var r = exec(cluster, from, "ping -c 3 -W 3 " + to);
+        if (answered) {
+            assertThat(r.exit()).as(from + " -> " + to + ": " + r).isZero();
+        } else {
+            assertThat(r.exit()).as(from + " -> " + to + " must get no answer: " + r).isNotZero();
+        }
+    }
+
+    /** 256 KiB of random bytes from {@code from} to {@code to} over TCP (busybox nc); the checksums match. */
+    private static void transfer(Cluster cluster, String from, String to, String toIp) throws Exception {
+        ok(exec(cluster, to, "rm -f /tmp/got; (sleep 300 | nc -l -p 5000 > /tmp/got) > /dev/null 2>&1 < /dev/null &"));
+        ok(exec(cluster, from, "dd if=/dev/urandom of=/tmp/data bs=1024 count=256 2>/dev/null"));
+        var sent = exec(cluster, from, "md5sum < /tmp/data").out().strip();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                ok(exec(cluster, from, "nc " + toIp + " 5000 < /tmp/data")));
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                assertThat(exec(cluster, to, "md5sum < /tmp/got").out().strip()).isEqualTo(sent));
+        exec(cluster, to, "kill $(pidof sleep) 2>/dev/null; true");
+    }
+
+    private static long rxPackets(Cluster cluster, String vm) throws Exception {
+        return Long.parseLong(exec(cluster, vm, "cat /sys/class/net/eth1/statistics/rx_packets").out().strip());
+    }
+}
