@@ -46,6 +46,7 @@ public final class VirgaAgent implements AutoCloseable {
         });
         AgentRoutes.install(app, config.token(), vms, images, this::report);
         dev.virga.agent.http.SnapshotRoutes.install(app, vms);
+        dev.virga.agent.http.BackupRoutes.install(app, vms);
         app.start(config.bindHost(), config.port());
         LOG.info("virga agent {} listening on {} (data: {}, qemu: {})", config.name(), url(), paths.dataDir(),
                 qemuVersion);

@@ -133,6 +133,8 @@ public final class VirgaServer implements AutoCloseable {
         InstanceRoutes.install(app, instances,
                 new dev.virga.server.instance.SnapshotService(instances, images, hosts, operations, events));
         ImageRoutes.install(app, images);
+        dev.virga.server.backup.BackupRoutes.install(app, new dev.virga.server.backup.BackupService(jdbi, instances,
+                hosts, operations, events));
         OperationRoutes.install(app, operations);
         EventRoutes.install(app, events);
         return app;
