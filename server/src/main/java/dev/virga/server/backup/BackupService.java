@@ -153,7 +153,7 @@ public final class BackupService {
 
     public Operation verify(String id, String repoName) {
         var found = locate(id, repoName);
-        return operations.start("backup-verify", found.backup().instance(), progress -> {
+        return operations.start("backup-verify", id, progress -> {
             progress.update("re-reading every chunk of " + id);
             var report = found.agent().verifyBackup(found.repo().path(), id);
             if (!Boolean.TRUE.equals(report.get("ok"))) {
@@ -214,7 +214,8 @@ public final class BackupService {
                 throw new ApiError.Conflict("cannot restore onto '" + vm.name() + "' while it is "
                         + vm.state().name().toLowerCase());
             }
-            return operations.start("backup-restore", vm.name(), progress -> {
+            // the operation is the backup's: the stop and start inside are operations on the instance
+            return operations.start("backup-restore", id, progress -> {
                 if (running) {
                     progress.update("stopping " + vm.name());
                     await(instances.changeState(vm.name(), new StateChange("stop", true, 0)));
@@ -234,14 +235,20 @@ public final class BackupService {
         var op = instances.launch(new LaunchRequest(name, launch.image(), launch.cpus(),
                 String.valueOf(launch.memoryBytes()), String.valueOf(Math.max(launch.diskBytes(),
                 backup.sizeBytes())), launch.host(), false), System.nanoTime());
-        return operations.start("backup-restore", name, progress -> {
+        return operations.start("backup-restore", id, progress -> {
             progress.update("launching " + name + " for " + id);
             await(op);
             progress.update("stopping " + name);
             await(instances.changeState(name, new StateChange("stop", true, 0)));
             progress.update("restoring " + id + " onto " + name);
             var host = instances.get(name).host();
-            hosts.client(host).restoreBackup(name, found.repo().path(), id, false);
+            try {
+                hosts.client(host).restoreBackup(name, found.repo().path(), id, false);
+            } catch (RuntimeException e) {
+                // a damaged backup must not leave a new VM that looks restored
+                operations.waitFor(instances.delete(name, true).id(), STEP);
+                throw e;
+            }
             progress.update("starting " + name);
             await(instances.changeState(name, new StateChange("start", false, 0)));
             events.publish("backup-restored", name, "restored " + id + " as " + name, Map.of("backup", id));
