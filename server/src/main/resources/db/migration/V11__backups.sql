@@ -17,3 +17,13 @@ CREATE TABLE backup_sources (
     disk_bytes   BIGINT       NOT NULL,
     created_at   BIGINT       NOT NULL
 );
+
+-- Scheduled backups: one schedule per instance; the leader starts a backup when next_at has passed.
+CREATE TABLE backup_schedules (
+    instance      VARCHAR(63) PRIMARY KEY,
+    repo          VARCHAR(63) NOT NULL,
+    every_seconds BIGINT      NOT NULL,
+    keep_last     INTEGER     NOT NULL,
+    next_at       BIGINT      NOT NULL,
+    last_result   TEXT        NOT NULL
+);

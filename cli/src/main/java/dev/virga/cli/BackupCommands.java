@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
                         + "copy starts."},
         subcommands = {BackupCommands.Repo.class, BackupCommands.Create.class, BackupCommands.ListBackups.class,
                 BackupCommands.Info.class, BackupCommands.Verify.class, BackupCommands.Restore.class,
-                BackupCommands.Delete.class, BackupCommands.Prune.class})
+                BackupCommands.Delete.class, BackupCommands.Prune.class, BackupCommands.Schedule.class,
+                BackupCommands.Schedules.class})
 final class BackupCommands {
 
     @Command(name = "repo", mixinStandardHelpOptions = true, description = "Backup repositories.",
@@ -235,6 +236,53 @@ final class BackupCommands {
                             + " chunks (" + size(plan.get("bytesFreed")) + ")");
                 }
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "schedule", mixinStandardHelpOptions = true,
+            description = {"Back up a VM every interval (the control plane starts an ordinary backup operation when "
+                    + "it is due; one that cannot start, e.g. while the VM is busy, is noted and tried at the next "
+                    + "interval). --off removes the schedule."})
+    static final class Schedule implements Callable<Integer> {
+        @Mixin ApiOptions api;
+        @Parameters(index = "0", description = "VM name") String vm;
+        @Option(names = "--every", description = "interval: 90s, 30m, 1h, 1d (at least 1m)") String every;
+        @Option(names = "--repo", description = "repository (default: the only one, or 'default')") String repo;
+        @Option(names = "--keep-last", description = "after each backup keep only the newest N (prune + GC)")
+        int keepLast;
+        @Option(names = "--off", description = "remove the schedule") boolean off;
+
+        @Override
+        public Integer call() {
+            var client = api.client();
+            if (off) {
+                client.unscheduleBackups(vm);
+                System.out.println("no more scheduled backups of " + vm);
+                return 0;
+            }
+            if (every == null) {
+                throw new CliError("say how often with --every (e.g. --every 1h), or --off");
+            }
+            var s = client.scheduleBackups(vm, new dev.virga.api.BackupScheduleRequest(every, repo, keepLast));
+            System.out.println("backups of " + vm + " every " + s.every() + (s.keepLast() > 0 ? ", keeping the last "
+                    + s.keepLast() : "") + "; next at " + s.nextAt());
+            return 0;
+        }
+    }
+
+    @Command(name = "schedules", mixinStandardHelpOptions = true, description = "List scheduled backups.")
+    static final class Schedules implements Callable<Integer> {
+        @Mixin ApiOptions api;
+
+        @Override
+        public Integer call() {
+            var t = new Table("VM", "EVERY", "REPO", "KEEP-LAST", "NEXT", "LAST RESULT");
+            for (var s : api.client().backupSchedules()) {
+                t.row(s.instance(), s.every(), s.repo().isEmpty() ? "(default)" : s.repo(), s.keepLast(), s.nextAt(),
+                        s.lastResult());
+            }
+            t.print(System.out);
             return 0;
         }
     }

@@ -163,6 +163,19 @@ public final class VirgaClient {
                 request));
     }
 
+    public dev.virga.api.BackupSchedule scheduleBackups(String instance, dev.virga.api.BackupScheduleRequest request) {
+        return http.send("PUT", "/1.0/instances/" + enc(instance) + "/backups/schedule", request,
+                dev.virga.api.BackupSchedule.class);
+    }
+
+    public void unscheduleBackups(String instance) {
+        http.send("DELETE", "/1.0/instances/" + enc(instance) + "/backups/schedule", null, Void.class);
+    }
+
+    public List<dev.virga.api.BackupSchedule> backupSchedules() {
+        return http.get("/1.0/backup-schedules", new TypeReference<>() { });
+    }
+
     private static String repoQuery(String repo) {
         return repo == null || repo.isEmpty() ? "" : "?repo=" + enc(repo);
     }

@@ -230,7 +230,8 @@ final class DiskBackup {
         boolean frozen = false;
         try (var done = qmp.expectEvent(ev -> (ev.is("BLOCK_JOB_COMPLETED") || ev.is("BLOCK_JOB_CANCELLED"))
                 && ev.data().path("device").asText().equals(JOB))) {
-            if (running != null) {
+            // a paused guest cannot answer its agent: the copy is consistent as of the pause, not quiesced
+            if (running != null && !"paused".equals(qmp.status())) {
                 frozen = freeze(running);
             }
             try {

@@ -13,7 +13,14 @@ public final class BackupRoutes {
     private BackupRoutes() {
     }
 
-    public static void install(Javalin app, BackupService backups) {
+    public static void install(Javalin app, BackupService backups, BackupSchedules schedules) {
+        app.get("/1.0/backup-schedules", ctx -> ctx.json(schedules.list()));
+        app.put("/1.0/instances/{name}/backups/schedule", ctx -> ctx.json(schedules.set(ctx.pathParam("name"),
+                Bodies.read(ctx, dev.virga.api.BackupScheduleRequest.class))));
+        app.delete("/1.0/instances/{name}/backups/schedule", ctx -> {
+            schedules.remove(ctx.pathParam("name"));
+            ctx.status(204);
+        });
         app.get("/1.0/backup-repos", ctx -> ctx.json(backups.repos()));
         app.post("/1.0/backup-repos", ctx -> ctx.status(201).json(backups.addRepo(Bodies.read(ctx,
                 BackupRepoRequest.class))));
