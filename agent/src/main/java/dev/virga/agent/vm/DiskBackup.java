@@ -104,7 +104,8 @@ final class DiskBackup {
         var blockdev = Json.mapper().createObjectNode().put("driver", "qcow2").put("node-name", OFFLINE_NODE);
         blockdev.putObject("file").put("driver", "file").put("filename", active.toString());
         var command = List.of(qemuBinary.toString(), "-machine", "none", "-nodefaults", "-display", "none",
-                "-S", "-qmp", "unix:" + socket + ",server=on,wait=off", "-blockdev", blockdev.toString());
+                "-S", "-pidfile", pidFile(e).toString(), "-qmp", "unix:" + socket + ",server=on,wait=off",
+                "-blockdev", blockdev.toString());
         try {
             Files.createDirectories(socket.getParent());
         } catch (IOException ex) {
@@ -194,7 +195,9 @@ final class DiskBackup {
         }
         var bitmap = bitmaps.get(s.bitmap());
         if (bitmap == null) {
-            return "the dirty bitmap " + s.bitmap() + " of the previous backup is gone";
+            // QEMU writes a persistent bitmap into the qcow2 when it closes the image: a killed QEMU never did
+            return "the dirty bitmap " + s.bitmap() + " of the previous backup is gone (QEMU ended without saving "
+                    + "it: killed or crashed)";
         }
         if (bitmap.path("inconsistent").asBoolean(false)) {
             return "the dirty bitmap " + s.bitmap() + " is inconsistent (QEMU was stopped uncleanly)";
@@ -310,6 +313,33 @@ final class DiskBackup {
         } finally {
             Trees.delete(scratchDir);
         }
+    }
+
+    private static Path pidFile(VmEntry e) {
+        return e.vmPaths().qmpSocket().resolveSibling("backup-qemu.pid");
+    }
+
+    /**
+     * At agent start: what a backup cut short by the agent's death left. A stopped VM's backup QEMU (it would hold
+     * the disk's lock) is killed; a running VM's backup job and scratch node are removed; the scratch files go.
+     */
+    void recover(VmEntry e) {
+        var socket = e.vmPaths().qmpSocket().resolveSibling("backup-qmp.sock");
+        QemuProcess.find(pidFile(e), socket).ifPresent(h -> {
+            LOG.warn("vm {}: killing the QEMU of a backup an earlier agent left (pid {})", e.name(), h.pid());
+            h.destroyForcibly();
+            h.onExit().completeOnTimeout(null, 10, java.util.concurrent.TimeUnit.SECONDS).join();
+        });
+        deleteQuietly(pidFile(e));
+        var running = e.running();
+        if (running != null) {
+            try {
+                cleanUpAfterCrash(running.qmp());
+            } catch (QmpException ex) {
+                LOG.warn("vm {}: cleaning up after an interrupted backup: {}", e.name(), ex.getMessage());
+            }
+        }
+        Trees.delete(e.dir().resolve(SCRATCH_DIR));
     }
 
     /** A job or target node left by an agent that died during a backup. */

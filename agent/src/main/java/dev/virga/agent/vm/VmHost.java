@@ -79,6 +79,7 @@ public final class VmHost implements AutoCloseable {
                 entry.ifPresent(e -> {
                     vms.put(name, e);
                     snapshots.recover(e);
+                    backups.recover(e);
                 });
             } catch (RuntimeException e) {
                 LOG.error("cannot adopt vm {}: {}", name, e.getMessage(), e);
