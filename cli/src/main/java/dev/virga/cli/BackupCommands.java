@@ -207,12 +207,13 @@ final class BackupCommands {
     static final class Prune implements Callable<Integer> {
         @Mixin ApiOptions api;
         @Parameters(index = "0", description = "VM name") String vm;
-        @Option(names = "--keep-last") int last;
-        @Option(names = "--keep-hourly") int hourly;
-        @Option(names = "--keep-daily") int daily;
-        @Option(names = "--keep-weekly") int weekly;
-        @Option(names = "--keep-monthly") int monthly;
-        @Option(names = "--keep-yearly") int yearly;
+        @Option(names = "--keep-last", description = "keep the N newest backups") int last;
+        @Option(names = "--keep-hourly", description = "keep the newest backup of each of the last N hours with one")
+        int hourly;
+        @Option(names = "--keep-daily", description = "... of each of the last N days with one") int daily;
+        @Option(names = "--keep-weekly", description = "... of each of the last N ISO weeks with one") int weekly;
+        @Option(names = "--keep-monthly", description = "... of each of the last N months with one") int monthly;
+        @Option(names = "--keep-yearly", description = "... of each of the last N years with one") int yearly;
         @Option(names = "--dry-run", description = "only say what would be removed") boolean dryRun;
         @Option(names = "--repo", description = "only this repository") String repo;
 
