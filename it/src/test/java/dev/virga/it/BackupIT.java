@@ -207,6 +207,23 @@ class BackupIT {
         assertError(() -> client.restoreBackup(b.id(), new dev.virga.api.BackupRestoreRequest("", "vm", false)), 409,
                 "already exists");
         assertThat(client.backups("vm", "")).hasSize(1);
+
+        // retention through the CLI, then delete
+        var noRule = virga.cli("backup", "prune", "vm");
+        assertThat(noRule.exit()).isEqualTo(1);
+        assertThat(noRule.err()).contains("name at least one rule");
+        assertThat(virga.cli("backup", "create", "vm").exit()).isZero();
+        var prune = virga.cli("backup", "prune", "vm", "--keep-last", "1");
+        assertThat(prune.exit()).as(prune.toString()).isZero();
+        assertThat(prune.out()).contains("main: remove " + b.id()).contains("garbage collection removed");
+        var kept = only(client.backups("vm", ""));
+        assertThat(virga.cli("backup", "verify", kept.id()).exit()).isZero();
+        var delete = virga.cli("backup", "delete", kept.id());
+        assertThat(delete.exit()).as(delete.toString()).isZero();
+        assertThat(client.backups("vm", "")).isEmpty();
+        var gone = virga.cli("backup", "info", kept.id());
+        assertThat(gone.exit()).isEqualTo(1);
+        assertThat(gone.err()).contains("backup '" + kept.id() + "' not found");
     }
 
     @Test
