@@ -21,6 +21,11 @@ public final class AgentError extends RuntimeException {
         return new AgentError(404, kind + " '" + name + "' not found on this host", null);
     }
 
+    /** A 404 whose message says it all (e.g. an unknown backup in a shared repository, not "on this host"). */
+    public static AgentError missing(String message) {
+        return new AgentError(404, message, null);
+    }
+
     public static AgentError conflict(String message) {
         return new AgentError(409, message, null);
     }

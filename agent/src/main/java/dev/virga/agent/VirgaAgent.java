@@ -55,6 +55,7 @@ public final class VirgaAgent implements AutoCloseable {
             ctx.status(204);
         });
         app.get("/agent/1.0/overlay/balancers", ctx -> ctx.json(hostSwitch.balancerStats()));
+        dev.virga.agent.http.BackupRoutes.install(app, vms);
         app.start(config.bindHost(), config.port());
         LOG.info("virga agent {} listening on {} (data: {}, qemu: {})", config.name(), url(), paths.dataDir(),
                 qemuVersion);

@@ -178,6 +178,39 @@ public final class BackupRepository {
         return new Restorer(store, indexes, workers).restore(backupId, disk, target);
     }
 
+    /**
+     * The content of chunk {@code index} of disk {@code disk} as backup {@code backupId} stored it, checked against
+     * its hash (all zeros for a zero chunk). For a source that lays a few changed clusters over the parent's chunk.
+     *
+     * @throws BackupException.DamagedChunk the chunk is missing or corrupt
+     */
+    public byte[] readChunk(String backupId, String disk, long index) {
+        var index0 = indexes.read(backupId);
+        var entries = index0.chunksOf(disk);
+        if (index < 0 || index >= entries.length) {
+            throw new IllegalArgumentException("chunk " + index + " is outside disk " + disk + " of " + backupId);
+        }
+        var size = index0.info().disk(disk).orElseThrow().size();
+        int length = (int) Math.min(chunkSize(), size - index * chunkSize());
+        var hash = entries[(int) index];
+        if (hash.equals(ChunkStore.ZERO)) {
+            return new byte[length];
+        }
+        var buffers = new ChunkStore.Buffers(chunkSize());
+        int n;
+        try {
+            n = store.read(hash, buffers);
+        } catch (ChunkStore.Unreadable e) {
+            throw new BackupException.DamagedChunk(new DamagedChunkReport(backupId, disk, index * chunkSize(), hash,
+                    e.problem, e.getMessage()));
+        }
+        if (n != length) {
+            throw new BackupException.DamagedChunk(new DamagedChunkReport(backupId, disk, index * chunkSize(), hash,
+                    DamagedChunkReport.Problem.CORRUPT, "its content has " + n + " bytes, the disk needs " + length));
+        }
+        return java.util.Arrays.copyOf(buffers.data, length);
+    }
+
     /** Removes a backup from the list; its chunks are freed by the next {@link #collectGarbage()}. */
     public void delete(String backupId) {
         requireWritable(layout.root());

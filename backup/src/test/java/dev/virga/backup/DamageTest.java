@@ -43,6 +43,26 @@ class DamageTest {
     }
 
     @Test
+    void readChunkGivesTheStoredContentAndRefusesADamagedChunkNamingIt() throws IOException {
+        backUp();
+        for (int i = 0; i < 8; i++) {
+            assertThat(repo.readChunk(backup.id(), "vda", i))
+                    .isEqualTo(java.util.Arrays.copyOfRange(image.bytes, i * CHUNK, (i + 1) * CHUNK));
+        }
+        int data = 0;
+        while (hashOfChunk(data).equals("zero")) {
+            data++;
+        }
+        var hash = hashOfChunk(data);
+        flipAByte(fileOf(hash), 20);
+        int index = data;
+        assertThatThrownBy(() -> repo.readChunk(backup.id(), "vda", index))
+                .isInstanceOf(BackupException.DamagedChunk.class).hasMessageContaining(backup.id())
+                .hasMessageContaining(hash);
+        assertThatThrownBy(() -> repo.readChunk(backup.id(), "vda", 8)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void verifyNamesAFlippedByteAndAMissingChunkByBackupChunkAndOffset() throws IOException {
         backUp();
         assertThat(repo.verify(backup.id()).ok()).isTrue();

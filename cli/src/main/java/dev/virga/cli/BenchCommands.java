@@ -8,6 +8,6 @@ import picocli.CommandLine.Command;
                 + "and move (live, needs `virga up --hosts 2`) against the running `virga up`; placement and heartbeat start their own server and SIMULATED "
                 + "hosts (a test and planning tool)."},
         subcommands = {LaunchBench.class, MemoryBench.class, CloneBench.class, SnapshotBench.class,
-                PlacementBench.class, HeartbeatBench.class, MoveBench.class})
+                PlacementBench.class, HeartbeatBench.class, MoveBench.class, BackupBench.class})
 final class BenchCommands {
 }

@@ -232,6 +232,53 @@ public final class AgentClient {
         http.send("DELETE", path(name, "snapshots/" + VirgaClient.enc(snapshot)), null, Void.class);
     }
 
+    // ---- backups: the repository is a directory this host reaches at {@code repo}
+
+    public dev.virga.api.Backup backup(String name, String repo, boolean full) {
+        return http.send("POST", path(name, "backups"), new dev.virga.api.agent.BackupJob(repo, full, ""),
+                dev.virga.api.Backup.class);
+    }
+
+    public java.util.Map<String, Object> backupProgress(String name) {
+        return http.get(path(name, "backups/progress"), new TypeReference<>() { });
+    }
+
+    public VmStatus restoreBackup(String name, String repo, String backupId, boolean force) {
+        return http.send("POST", path(name, "backups/restore") + (force ? "?force=true" : ""),
+                new dev.virga.api.agent.BackupJob(repo, false, backupId), VmStatus.class);
+    }
+
+    /** Opens the repository at {@code repo}, making one if the directory is missing or empty. */
+    public java.util.Map<String, Object> openBackupRepo(String repo) {
+        return http.send("POST", BASE + "/backup-repos", new dev.virga.api.agent.BackupJob(repo, false, ""),
+                java.util.Map.class);
+    }
+
+    public java.util.List<dev.virga.api.Backup> backups(String repo, String vm) {
+        return http.get(BASE + "/backups?path=" + VirgaClient.enc(repo) + "&vm=" + VirgaClient.enc(vm),
+                new TypeReference<>() { });
+    }
+
+    public dev.virga.api.Backup backupInfo(String repo, String id) {
+        return http.get(BASE + "/backups/" + VirgaClient.enc(id) + "?path=" + VirgaClient.enc(repo),
+                dev.virga.api.Backup.class);
+    }
+
+    public java.util.Map<String, Object> verifyBackup(String repo, String id) {
+        return http.send("POST", BASE + "/backups/" + VirgaClient.enc(id) + "/verify?path=" + VirgaClient.enc(repo),
+                null, java.util.Map.class);
+    }
+
+    public void deleteBackup(String repo, String id) {
+        http.send("DELETE", BASE + "/backups/" + VirgaClient.enc(id) + "?path=" + VirgaClient.enc(repo), null,
+                Void.class);
+    }
+
+    public java.util.Map<String, Object> pruneBackups(String repo, String vm, dev.virga.api.BackupPruneRequest r) {
+        return http.send("POST", BASE + "/backups/prune?path=" + VirgaClient.enc(repo) + "&vm=" + VirgaClient.enc(vm),
+                r, java.util.Map.class);
+    }
+
     private static String path(String name, String action) {
         return BASE + "/instances/" + VirgaClient.enc(name) + "/" + action;
     }

@@ -120,6 +120,66 @@ public final class VirgaClient {
         return operationAt(http.sendForLocation("POST", "/1.0/instances/" + enc(instance) + "/publish", request));
     }
 
+    // ---- backups
+
+    public List<dev.virga.api.BackupRepo> backupRepos() {
+        return http.get("/1.0/backup-repos", new TypeReference<>() { });
+    }
+
+    public dev.virga.api.BackupRepo addBackupRepo(dev.virga.api.BackupRepoRequest request) {
+        return http.send("POST", "/1.0/backup-repos", request, dev.virga.api.BackupRepo.class);
+    }
+
+    public void removeBackupRepo(String name) {
+        http.send("DELETE", "/1.0/backup-repos/" + enc(name), null, Void.class);
+    }
+
+    public Operation backup(String instance, dev.virga.api.BackupRequest request) {
+        return operationAt(http.sendForLocation("POST", "/1.0/instances/" + enc(instance) + "/backups", request));
+    }
+
+    public List<dev.virga.api.Backup> backups(String instance, String repo) {
+        return http.get("/1.0/instances/" + enc(instance) + "/backups" + repoQuery(repo), new TypeReference<>() { });
+    }
+
+    public dev.virga.api.Backup backupInfo(String id, String repo) {
+        return http.get("/1.0/backups/" + enc(id) + repoQuery(repo), dev.virga.api.Backup.class);
+    }
+
+    public Operation verifyBackup(String id, String repo) {
+        return operationAt(http.sendForLocation("POST", "/1.0/backups/" + enc(id) + "/verify" + repoQuery(repo), null));
+    }
+
+    public Operation restoreBackup(String id, dev.virga.api.BackupRestoreRequest request) {
+        return operationAt(http.sendForLocation("POST", "/1.0/backups/" + enc(id) + "/restore", request));
+    }
+
+    public void deleteBackup(String id, String repo) {
+        http.send("DELETE", "/1.0/backups/" + enc(id) + repoQuery(repo), null, Void.class);
+    }
+
+    public Operation pruneBackups(String instance, dev.virga.api.BackupPruneRequest request) {
+        return operationAt(http.sendForLocation("POST", "/1.0/instances/" + enc(instance) + "/backups/prune",
+                request));
+    }
+
+    public dev.virga.api.BackupSchedule scheduleBackups(String instance, dev.virga.api.BackupScheduleRequest request) {
+        return http.send("PUT", "/1.0/instances/" + enc(instance) + "/backups/schedule", request,
+                dev.virga.api.BackupSchedule.class);
+    }
+
+    public void unscheduleBackups(String instance) {
+        http.send("DELETE", "/1.0/instances/" + enc(instance) + "/backups/schedule", null, Void.class);
+    }
+
+    public List<dev.virga.api.BackupSchedule> backupSchedules() {
+        return http.get("/1.0/backup-schedules", new TypeReference<>() { });
+    }
+
+    private static String repoQuery(String repo) {
+        return repo == null || repo.isEmpty() ? "" : "?repo=" + enc(repo);
+    }
+
     // ---- snapshots
 
     public List<dev.virga.api.Snapshot> snapshots(String instance) {

@@ -41,6 +41,7 @@ public final class VirgaServer implements AutoCloseable {
     private final dev.virga.server.scheduler.Groups groups;
     private final String host;
     private boolean reconcileWanted;
+    private dev.virga.server.backup.BackupSchedules backupSchedules;
 
     private VirgaServer(ServerConfig config) {
         this.host = config.bindHost().equals("0.0.0.0") ? "127.0.0.1" : config.bindHost();
@@ -63,6 +64,7 @@ public final class VirgaServer implements AutoCloseable {
         try {
             app.start(config.bindHost(), config.port());
             leadership.start();
+            backupSchedules.start();
         } catch (RuntimeException e) {
             leadership.close();
             app.stop();
@@ -136,6 +138,10 @@ public final class VirgaServer implements AutoCloseable {
         InstanceRoutes.install(app, instances,
                 new dev.virga.server.instance.SnapshotService(instances, images, hosts, operations, events));
         ImageRoutes.install(app, images);
+        var backups = new dev.virga.server.backup.BackupService(jdbi, instances, hosts, operations, events);
+        this.backupSchedules = new dev.virga.server.backup.BackupSchedules(jdbi, backups, instances, operations,
+                leadership::leading);
+        dev.virga.server.backup.BackupRoutes.install(app, backups, backupSchedules);
         OperationRoutes.install(app, operations);
         EventRoutes.install(app, events);
         return app;
@@ -199,6 +205,7 @@ public final class VirgaServer implements AutoCloseable {
 
     @Override
     public void close() {
+        backupSchedules.close();
         leadership.close();
         reconciler.close();
         app.stop();

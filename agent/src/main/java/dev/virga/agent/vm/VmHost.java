@@ -43,6 +43,7 @@ public final class VmHost implements AutoCloseable {
     private final QemuImg qemuImg = new QemuImg();
     private final VmLauncher launcher;
     private final Snapshots snapshots = new Snapshots(qemuImg);
+    private final DiskBackup backups;
     private final Publisher publisher;
     private final Map<String, VmEntry> vms = new ConcurrentHashMap<>();
     private final Admission admission;
@@ -60,6 +61,7 @@ public final class VmHost implements AutoCloseable {
         this.images = images;
         this.accelerator = accelerator;
         this.launcher = new VmLauncher(paths, qemuBinary, hostSwitch);
+        this.backups = new DiskBackup(qemuImg, qemuBinary);
         this.publisher = new Publisher(qemuImg, paths.images());
     }
 
@@ -78,6 +80,7 @@ public final class VmHost implements AutoCloseable {
                 entry.ifPresent(e -> {
                     vms.put(name, e);
                     snapshots.recover(e);
+                    backups.recover(e);
                 });
             } catch (RuntimeException e) {
                 LOG.error("cannot adopt vm {}: {}", name, e.getMessage(), e);
@@ -480,6 +483,45 @@ public final class VmHost implements AutoCloseable {
                     Base64.getEncoder().encodeToString(r.stderr()), r.truncated());
         } catch (GuestAgentException e) {
             throw AgentError.failed("guest agent of '" + name + "': " + e.getMessage(), e);
+        }
+    }
+
+    // ---- backups (DiskBackup)
+
+    /** Backs up the VM's disk into the repository at {@code repo}; the VM may run (live) or be stopped. */
+    public dev.virga.api.Backup backup(String name, Path repo, boolean full) {
+        var entry = entry(name);
+        synchronized (entry) {
+            return backups.backup(entry, repo, full);
+        }
+    }
+
+    public Map<String, Object> backupProgress(String name) {
+        return backups.progress(entry(name).name());
+    }
+
+    /**
+     * Makes backup {@code backupId} the VM's disk. A running VM is refused unless {@code force}: then it is powered
+     * off, restored and started again.
+     */
+    public VmStatus restoreBackup(String name, Path repo, String backupId, boolean force) {
+        var entry = entry(name);
+        synchronized (entry) {
+            var running = entry.running();
+            if (running != null && !force) {
+                throw AgentError.conflict("'" + name + "' is running: restoring backup " + backupId
+                        + " stops and restarts it; ask again with force");
+            }
+            dev.virga.agent.backup.Repositories.info(repo, backupId);
+            if (running != null) {
+                running.kill();
+            }
+            backups.restore(entry, repo, backupId);
+            snapshots.collectGarbage(entry, DiskChain.read(entry.dir()));
+            if (running != null) {
+                launcher.start(entry, accelerator.get());
+            }
+            return entry.status();
         }
     }
 

@@ -85,6 +85,38 @@ public final class QemuImg {
         check(run(args, QUICK), "create overlay " + overlay + " on " + base);
     }
 
+    /** Makes a new empty image of {@code size} bytes (no backing file); refuses to overwrite a file. */
+    public void create(Path file, String format, long size) {
+        if (Files.exists(file)) {
+            throw new QemuImgException("refusing to create " + file + ": the file already exists");
+        }
+        check(run(List.of("create", "-f", format, file.toString(), String.valueOf(size)), QUICK),
+                "create " + file);
+    }
+
+    /**
+     * One extent of {@code qemu-img map --output=json}.
+     *
+     * @param present the image itself (not a backing file) defines these bytes
+     * @param data    the bytes are stored at {@code offset} of the image's file; otherwise they read as zeros
+     * @param offset  host file offset of the data, -1 when none
+     */
+    public record Extent(long start, long length, boolean present, boolean zero, boolean data, long offset) {
+    }
+
+    /** {@code qemu-img map --output=json} of one image (with {@code -U}: a running QEMU may hold it). */
+    public List<Extent> map(Path file, String format) {
+        JsonNode json = json(run(List.of("map", "--output=json", "-U", "-f", format, file.toString()), COPY),
+                "map of " + file);
+        List<Extent> out = new ArrayList<>();
+        for (JsonNode e : json) {
+            out.add(new Extent(e.path("start").asLong(), e.path("length").asLong(),
+                    e.path("present").asBoolean(e.path("depth").asInt() == 0 && e.path("data").asBoolean()),
+                    e.path("zero").asBoolean(), e.path("data").asBoolean(), e.path("offset").asLong(-1)));
+        }
+        return out;
+    }
+
     /** Copies {@code src} into a new image {@code dst}, converting the format (the result has no backing file). */
     public void convert(Path src, String srcFormat, Path dst, String dstFormat) {
         check(run(List.of("convert", "-f", srcFormat, "-O", dstFormat, src.toString(), dst.toString()), COPY),

@@ -78,6 +78,32 @@ class QemuImgTest {
     }
 
     @Test
+    void mapShowsWhereAnImagesOwnDataAndZeroClustersAre() throws Exception {
+        Path file = dir.resolve("scratch.qcow2");
+        img.create(file, "qcow2", 64L << 20);
+        var io = new ProcessBuilder("qemu-io", "-f", "qcow2", "-c", "write -P 7 1M 64k", "-c", "write -z 5M 128k",
+                file.toString()).redirectErrorStream(true).start();
+        io.getInputStream().readAllBytes();
+        org.assertj.core.api.Assertions.assertThat(io.waitFor()).isZero();
+        var present = img.map(file, "qcow2").stream().filter(QemuImg.Extent::present).toList();
+        org.assertj.core.api.Assertions.assertThat(present).hasSize(2);
+        var data = present.get(0);
+        org.assertj.core.api.Assertions.assertThat(data.start()).isEqualTo(1L << 20);
+        org.assertj.core.api.Assertions.assertThat(data.length()).isEqualTo(64 * 1024);
+        org.assertj.core.api.Assertions.assertThat(data.data()).isTrue();
+        try (var ch = java.nio.channels.FileChannel.open(file)) {
+            var b = java.nio.ByteBuffer.allocate(1);
+            ch.read(b, data.offset());
+            org.assertj.core.api.Assertions.assertThat(b.get(0)).isEqualTo((byte) 7);
+        }
+        var zero = present.get(1);
+        org.assertj.core.api.Assertions.assertThat(zero.start()).isEqualTo(5L << 20);
+        org.assertj.core.api.Assertions.assertThat(zero.zero() && !zero.data()).isTrue();
+        assertThatThrownBy(() -> img.create(file, "qcow2", 1 << 20)).isInstanceOf(QemuImgException.class)
+                .hasMessageContaining("already exists");
+    }
+
+    @Test
     void overlayNeverOverwritesAnExistingFile() throws IOException {
         Path base = base();
         Path existing = Files.writeString(dir.resolve("precious.qcow2"), "data");
