@@ -22,7 +22,18 @@ final class SharedImage {
         if (cache == null) {
             var dir = Path.of(System.getProperty("virga.image.cache", "target/it-images")).toAbsolutePath();
             long t0 = System.nanoTime();
-            var built = new TinyImageBuilder(dir).build(line -> System.out.println("[tiny] " + line));
+            // integration tests run in two JVMs at once (failsafe forkCount): one builds, the other waits for it
+            dev.virga.qemu.image.BuiltImage built;
+            try {
+                Files.createDirectories(dir);
+                try (var lockFile = java.nio.channels.FileChannel.open(dir.resolve(".build.lock"),
+                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+                     var lock = lockFile.lock()) {
+                    built = new TinyImageBuilder(dir).build(line -> System.out.println("[tiny] " + line));
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("cannot lock the image cache " + dir, e);
+            }
             System.out.printf("[tiny] %s (%s) in %d ms%n", built.manifest().fingerprint(),
                     built.cached() ? "cached" : "built", (System.nanoTime() - t0) / 1_000_000);
             cache = dir;
