@@ -35,19 +35,7 @@ final class Http {
      * One for every client in the process: each {@link HttpClient} has its own selector thread and connection pool,
      * and a control plane holds one agent client per host (thousands).
      */
-    private static final HttpClient SHARED = sharedClient();
-
-    /**
-     * Idle connections are dropped after 10 s, before the server's own idle timeout (Jetty's 30 s, the JDK client's
-     * default too): with equal timeouts a request now and then went out on a connection the server was closing
-     * that instant, and failed with "HTTP/1.1 header parser received no bytes" (seen in SimulatedClusterTest).
-     */
-    private static HttpClient sharedClient() {
-        if (System.getProperty("jdk.httpclient.keepalive.timeout") == null) {
-            System.setProperty("jdk.httpclient.keepalive.timeout", "10");
-        }
-        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    }
+    private static final HttpClient SHARED = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     static final Duration FAILOVER_WAIT = Duration.ofSeconds(15);
     private static final Duration ROUND_PAUSE = Duration.ofMillis(200);
     private final HttpClient client;
