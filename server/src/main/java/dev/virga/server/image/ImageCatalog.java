@@ -177,15 +177,10 @@ public final class ImageCatalog {
      * host without the image (scored lower) as long as one online host has it; this is the copy that choice costs,
      * made once per host and fingerprint.
      *
+     * @param progress told (e.g. the operation's progress) when a copy actually starts
      * @return the bytes copied (0 when the host already held it)
      */
-    /** Whether {@code host} lacks the image {@code fingerprint} ({@link #ensureOn} would copy it there). */
-    public boolean ensureOnNeedsCopy(String fingerprint, String host) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM image_hosts WHERE fingerprint = :f AND host = :h")
-                .bind("f", fingerprint).bind("h", host).mapTo(Integer.class).one()) == 0;
-    }
-
-    public long ensureOn(String fingerprint, String host) {
+    public long ensureOn(String fingerprint, String host, java.util.function.Consumer<String> progress) {
         var lock = copying.computeIfAbsent(fingerprint + "@" + host, k -> new Object());
         synchronized (lock) {
             var holders = jdbi.withHandle(h -> h.createQuery("SELECT ih.host FROM image_hosts ih JOIN hosts ho "
@@ -205,6 +200,7 @@ public final class ImageCatalog {
             var name = jdbi.withHandle(h -> h.createQuery("SELECT name FROM images WHERE fingerprint = :f ORDER BY "
                     + "name").bind("f", fingerprint).mapTo(String.class).findFirst()).orElse(fingerprint);
             var from = holders.getFirst();
+            progress.accept("copying image " + name + " to " + host);
             long started = System.nanoTime();
             try (var download = hosts.client(from).exportImage(fingerprint, name)) {
                 var copied = hosts.client(host).replicateImage(name, download.content(), download.sha256());

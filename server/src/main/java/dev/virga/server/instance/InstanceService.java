@@ -196,10 +196,7 @@ public final class InstanceService {
         store.state(spec.name(), InstanceState.CREATING, "");
         events.publish("instance-placed", spec.name(), "placed on " + host + " (" + decision.explain() + ")",
                 Map.of("host", host));
-        if (images.ensureOnNeedsCopy(fingerprint, host)) {
-            progress.update("copying image " + spec.image() + " to " + host);
-            images.ensureOn(fingerprint, host);
-        }
+        images.ensureOn(fingerprint, host, progress::update);
         progress.update("making the disk and starting QEMU on " + host);
         var status = hosts.client(host).create(VmSpec.fromImage(spec.name(), fingerprint, spec.cpus(),
                 spec.memoryBytes(), disk).withNics(networks.specsOf(spec.name())));
@@ -471,10 +468,7 @@ public final class InstanceService {
                 progress.update("stopping on " + source);
                 from.stop(name, new StopSpec(false, 60));
             }
-            if (images.ensureOnNeedsCopy(row.fingerprint(), dest)) {
-                progress.update("copying image " + row.image() + " to " + dest);
-                images.ensureOn(row.fingerprint(), dest);
-            }
+            images.ensureOn(row.fingerprint(), dest, progress::update);
             progress.update("copying the disk chain from " + source + " to " + dest);
             try (var archive = new CountingInputStream(from.exportInstance(name))) {
                 to.importInstance(name, archive);

@@ -66,11 +66,8 @@ final class LiveMove {
         MigrationProgress done;
         try {
             progress.cancellable(true);
-            if (service.images().ensureOnNeedsCopy(row.fingerprint(), dest)) {
-                // the image once per host (by fingerprint); a copy already there is used as it is
-                progress.update("copying image " + row.image() + " to " + dest);
-                service.images().ensureOn(row.fingerprint(), dest);
-            }
+            // the image once per host (by fingerprint); a copy already there is used as it is
+            service.images().ensureOn(row.fingerprint(), dest, progress::update);
             progress.update("copying the frozen layers from " + source + " to " + dest);
             try (var archive = new CountingInputStream(from.exportRunningInstance(name))) {
                 to.importRunningInstance(name, archive);
