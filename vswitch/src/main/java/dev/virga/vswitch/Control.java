@@ -77,6 +77,10 @@ final class Control {
             for (LoadBalancer.Member m : lb.members) {
                 if (m.portId.equals(spec.id())) {
                     m.port = port;
+                    m.healthy = true; // a new vNIC (a restarted VM): healthy until its probes say otherwise
+                    m.health = LoadBalancer.Health.UP;
+                    m.failuresInRow = 0;
+                    m.probeOutstanding = false;
                 }
             }
         }
@@ -98,7 +102,7 @@ final class Control {
                 if (m.port == port) {
                     int member = i;
                     m.port = null;
-                    lb.flows.removeIf((key, value, stamp) -> value == member);
+                    lb.flows.removeIf((key, value, stamp) -> (value & LoadBalancer.MEMBER_MASK) == member);
                     m.activeFlows = 0;
                 }
             }
@@ -139,11 +143,13 @@ final class Control {
         boolean sameService = old != null && old.spec.vni() == spec.vni() && old.vip == spec.vip().value()
                 && old.spec.protocol() == spec.protocol() && old.spec.port() == spec.port();
         List<LoadBalancer.Member> members = new ArrayList<>();
-        for (String portId : spec.members()) {
-            LoadBalancer.Member m = sameService ? oldMember(old, portId) : null;
-            if (m == null) {
-                m = new LoadBalancer.Member(portId);
-                Port port = portsById.get(portId);
+        for (LoadBalancerSpec.Member member : spec.members()) {
+            long mac = member.mac() == null ? 0 : member.mac().value();
+            int ip = member.ip() == null ? 0 : member.ip().value();
+            LoadBalancer.Member m = sameService ? oldMember(old, member.portId()) : null;
+            if (m == null || m.mac != mac || m.ip != ip) {
+                m = new LoadBalancer.Member(member.portId(), mac, ip);
+                Port port = portsById.get(member.portId());
                 m.port = port != null && port.segment == segment ? port : null;
             }
             members.add(m);
@@ -153,7 +159,8 @@ final class Control {
             if (sameService) {
                 keepFlows(old, lb);
             }
-            old.spec.members().stream().filter(id -> !spec.members().contains(id))
+            var ids = spec.members().stream().map(LoadBalancerSpec.Member::portId).toList();
+            old.spec.members().stream().map(LoadBalancerSpec.Member::portId).filter(id -> !ids.contains(id))
                     .forEach(id -> log.info("load balancer {}: member {} removed", spec.id(), id));
             segments.require(old.spec.vni()).remove(old);
         }
@@ -173,11 +180,11 @@ final class Control {
     }
 
     private static void keepFlows(LoadBalancer old, LoadBalancer lb) {
-        old.flows.removeIf((key, index, stamp) -> {
-            LoadBalancer.Member member = old.members[index];
+        old.flows.removeIf((key, value, stamp) -> {
+            LoadBalancer.Member member = old.members[value & LoadBalancer.MEMBER_MASK];
             for (int i = 0; i < lb.members.length; i++) {
                 if (lb.members[i] == member) {
-                    lb.flows.put(key, i, stamp);
+                    lb.flows.put(key, i | (value & LoadBalancer.CLOSED), stamp);
                 }
             }
             return false;
@@ -213,8 +220,22 @@ final class Control {
         }
     }
 
-    /** Once a second: forget idle flows and aged MAC entries (allocation-free: it runs on the loop). */
+    /** Every 100 ms: tell the other hosts of each segment how this host's load balancer members are doing. */
+    void reportLoad() {
+        for (LoadBalancer lb : loadBalancers.values()) {
+            if (lb.hasLocalMember()) {
+                dataplane.reports.send(lb, segments.require(lb.spec.vni()), dataplane.overlay, remotes, now.millis);
+            }
+        }
+    }
+
+    /** Once a second: probe local members (when enabled), forget idle flows and aged MAC entries (allocation-free). */
     void sweep() {
+        if (options.healthProbes()) {
+            for (LoadBalancer lb : loadBalancers.values()) {
+                dataplane.probes.probe(lb);
+            }
+        }
         long flowsBefore = now.millis - options.flowIdle().toMillis();
         for (LoadBalancer lb : loadBalancers.values()) {
             lb.expireFlows(flowsBefore);
@@ -233,8 +254,9 @@ final class Control {
         for (LoadBalancer lb : loadBalancers.values()) {
             List<MemberStats> members = new ArrayList<>();
             for (LoadBalancer.Member m : lb.members) {
-                members.add(new MemberStats(m.portId, m.up, m.port != null, m.port == null ? 0 : m.port.out.depth(),
-                        m.activeFlows, m.totalFlows, m.bytes));
+                LoadBalancer.Health health = m.health(now.millis);
+                members.add(new MemberStats(m.portId, m.up, m.port != null, health == LoadBalancer.Health.UP,
+                        health.text, m.queueDepth(), m.activeFlows, m.totalFlows, m.bytes));
             }
             lbs.add(new LoadBalancerStats(lb.spec.id(), lb.spec.vni(), lb.spec.vip(), lb.noMemberDrops,
                     List.copyOf(members)));

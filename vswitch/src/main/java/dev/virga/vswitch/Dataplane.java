@@ -18,6 +18,8 @@ final class Dataplane implements Output {
     final Overlay overlay;
     final Pipeline pipeline;
     private final SegmentTable segments;
+    final HealthProbes probes;
+    final LoadReports reports;
     private final Packet packet = new Packet();
     private Port[] flushList = new Port[16];
     private int flushCount;
@@ -29,11 +31,13 @@ final class Dataplane implements Output {
         this.remotes = remotes;
         this.overlay = overlay;
         this.segments = segments;
+        this.probes = new HealthProbes(this);
+        this.reports = new LoadReports(options.switchMac().value());
         this.pipeline = new Pipeline(new AntiSpoofing(),
                 List.of(new ArpResponder(this, options.switchMac(), options.switchAddress()),
                         new DhcpResponder(this, options.switchMac(), options.switchAddress(),
                                 (int) Math.min(Integer.MAX_VALUE, options.dhcpLease().toSeconds()))),
-                new LoadBalancing(now), new Forwarding(now, ports, options.macAging().toMillis()),
+                new LoadBalancing(now, probes), new Forwarding(now, ports, options.macAging().toMillis()),
                 new OutputStage(this));
     }
 

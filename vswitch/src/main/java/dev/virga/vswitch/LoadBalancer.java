@@ -9,31 +9,121 @@ import java.util.List;
 final class LoadBalancer {
     /** Drain rate assumed for a member that has not drained anything yet (frames per second). */
     static final double UNKNOWN_DRAIN_RATE = 10_000;
+    /** Flow table value bit: the flow was closed (FIN or RST seen); it no longer counts as active. */
+    static final int CLOSED = 1 << 20;
+    static final int MEMBER_MASK = CLOSED - 1;
+
+    /** Why a member is (not) healthy. */
+    enum Health {
+        UP("up"),
+        NO_ANSWER("down: its guest did not answer " + Member.FALL + " probes in a row"),
+        REFUSED("down: its guest refused the connection (RST) " + Member.FALL + " times in a row"),
+        NOT_CONNECTED("down: its vNIC is not connected"),
+        NO_REPORT("down: no report from its host"),
+        REPORTED_DOWN("down: its host reports it down");
+
+        final String text;
+
+        Health(String text) {
+            this.text = text;
+        }
+    }
 
     static final class Member {
+        /** Failed probes in a row that take a member out; successful ones that bring it back. */
+        static final int FALL = 3;
+        static final int RISE = 2;
+        /** A remote member's report older than this makes it unavailable (reports come every 100 ms). */
+        static final long REPORT_STALE_MILLIS = 1500;
+
         final String portId;
+        /** How to reach it on another host (0: only as a local port). */
+        final long mac;
+        final int ip;
         Port port;
         boolean up = true;
         int activeFlows;
         long totalFlows;
         long bytes;
 
-        Member(String portId) {
+        // local member: health probes
+        boolean healthy = true;
+        Health health = Health.UP;
+        int failuresInRow;
+        int successesInRow;
+        boolean probeOutstanding;
+        int probeSeq;
+
+        // remote member: what its host reported last
+        long reportedAt = Long.MIN_VALUE;
+        boolean reportedHealthy;
+        int reportedDepth;
+        double reportedDrainRate;
+
+        Member(String portId, long mac, int ip) {
             this.portId = portId;
+            this.mac = mac;
+            this.ip = ip;
         }
 
-        boolean available() {
-            return up && port != null && port.connected;
+        boolean local() {
+            return port != null;
+        }
+
+        boolean available(long now) {
+            if (!up) {
+                return false;
+            }
+            if (port != null) {
+                return port.connected && healthy;
+            }
+            return mac != 0 && reportedHealthy && now - reportedAt <= REPORT_STALE_MILLIS;
+        }
+
+        Health health(long now) {
+            if (port != null) {
+                return port.connected ? health : Health.NOT_CONNECTED;
+            }
+            if (mac == 0 || now - reportedAt > REPORT_STALE_MILLIS) {
+                return Health.NO_REPORT;
+            }
+            return reportedHealthy ? Health.UP : Health.REPORTED_DOWN;
+        }
+
+        int queueDepth() {
+            return port != null ? port.out.depth() : reportedDepth;
         }
 
         /** Seconds the member's vNIC would need to take what is already queued for it. */
         double estimatedWait() {
-            int depth = port.out.depth();
+            int depth = queueDepth();
             if (depth == 0) {
                 return 0;
             }
-            double rate = port.drainRate > 0 ? port.drainRate : UNKNOWN_DRAIN_RATE;
-            return depth / rate;
+            double drain = port != null ? port.drainRate : reportedDrainRate;
+            return depth / (drain > 0 ? drain : UNKNOWN_DRAIN_RATE);
+        }
+
+        /** A probe answered ({@code refused}: with a reset) or went unanswered. */
+        void probed(boolean answered, boolean refused, String lb, org.slf4j.Logger log) {
+            probeOutstanding = false;
+            if (answered && !refused) {
+                failuresInRow = 0;
+                successesInRow++;
+                if (!healthy && successesInRow >= RISE) {
+                    healthy = true;
+                    health = Health.UP;
+                    log.info("load balancer {}: member {} answers again; it takes new flows", lb, portId);
+                }
+                return;
+            }
+            successesInRow = 0;
+            failuresInRow++;
+            if (healthy && failuresInRow >= FALL) {
+                healthy = false;
+                health = refused ? Health.REFUSED : Health.NO_ANSWER;
+                log.info("load balancer {}: member {} taken out ({})", lb, portId, health.text);
+            }
         }
     }
 
@@ -72,28 +162,62 @@ final class LoadBalancer {
         return false;
     }
 
-    /** The member index for a new flow, or -1 when no member is available. */
-    int pick() {
-        return spec.policy() == LbPolicy.ROUND_ROBIN ? pickRoundRobin() : pickShortestQueue();
+    boolean hasLocalMember() {
+        for (Member m : members) {
+            if (m.port != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
-    private int pickRoundRobin() {
-        for (int tried = 0; tried < members.length; tried++) {
-            int i = roundRobin;
-            roundRobin = (roundRobin + 1) % members.length;
-            if (members[i].available()) {
+    /** The local member with this port, or -1. */
+    int localMember(Port port) {
+        for (int i = 0; i < members.length; i++) {
+            if (members[i].port == port) {
                 return i;
             }
         }
         return -1;
     }
 
-    private int pickShortestQueue() {
+    /** The local member whose vNIC has this MAC, or -1. */
+    int localMemberByMac(long mac) {
+        for (int i = 0; i < members.length; i++) {
+            if (members[i].port != null && members[i].port.mac == mac) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The member index for a new flow, or -1 when no member is available. */
+    int pick(long now) {
+        return spec.policy() == LbPolicy.ROUND_ROBIN ? pickRoundRobin(now) : pickShortestQueue(now);
+    }
+
+    private int pickRoundRobin(long now) {
+        for (int tried = 0; tried < members.length; tried++) {
+            int i = roundRobin;
+            roundRobin = (roundRobin + 1) % members.length;
+            if (members[i].available(now)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The member whose queue would be taken soonest; among equal ones the one with the fewest open flows (a slow
+     * member keeps its flows open longer), then the one after the last pick (so ties rotate).
+     */
+    private int pickShortestQueue(long now) {
         int best = -1;
         double bestWait = 0;
-        for (int i = 0; i < members.length; i++) {
+        for (int k = 0; k < members.length; k++) {
+            int i = (roundRobin + k) % members.length;
             Member m = members[i];
-            if (!m.available()) {
+            if (!m.available(now)) {
                 continue;
             }
             double wait = m.estimatedWait();
@@ -102,13 +226,18 @@ final class LoadBalancer {
                 bestWait = wait;
             }
         }
+        if (best >= 0) {
+            roundRobin = (best + 1) % members.length;
+        }
         return best;
     }
 
     private final LongKeyTable.Removal flowEnded = this::flowEnded;
 
-    private void flowEnded(long key, int member) {
-        members[member].activeFlows--;
+    private void flowEnded(long key, int value) {
+        if ((value & CLOSED) == 0) {
+            members[value & MEMBER_MASK].activeFlows--;
+        }
     }
 
     void expireFlows(long notBefore) {

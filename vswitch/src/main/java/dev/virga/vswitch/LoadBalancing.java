@@ -5,29 +5,49 @@ import static dev.virga.vswitch.Frames.*;
 import java.nio.ByteBuffer;
 
 /**
- * Spreads flows to a VIP over the load balancer's members. A client's packet to VIP:port gets the
- * member's MAC and IP as destination (a new flow first gets a member from the policy, then keeps it
- * until it has been idle for the flow timeout); the member's replies get the VIP's MAC and IP back as
- * source. IPv4 and TCP/UDP checksums are updated incrementally. Anything else sent to a VIP is
- * dropped: nothing else lives there.
+ * Spreads flows to a VIP over the load balancer's members. A client's packet to VIP:port gets a member as
+ * destination (a new flow first gets a member from the policy, then keeps it until it is closed or has been idle
+ * for the flow timeout): a local member's MAC and IP, or a remote member's MAC only, so the frame crosses the
+ * overlay still addressed to the VIP and the member's own switch finishes the rewrite and remembers the flow. The
+ * member's replies get the VIP's MAC and IP back as source, on the member's host. IPv4 and TCP/UDP checksums are
+ * updated incrementally. Health probe answers and other switches' load reports are consumed here. Anything else
+ * sent to a VIP is dropped: nothing else lives there.
  */
 final class LoadBalancing implements Stage {
-    private final Now now;
+    private static final int TCP_FIN = 0x01;
+    private static final int TCP_SYN = 0x02;
+    private static final int TCP_RST = 0x04;
+    private static final int TCP_ACK = 0x10;
 
-    LoadBalancing(Now now) {
+    private final Now now;
+    private final HealthProbes probes;
+
+    LoadBalancing(Now now, HealthProbes probes) {
         this.now = now;
+        this.probes = probes;
     }
 
     @Override
     public Verdict process(Packet p) {
-        LoadBalancer[] lbs = p.segment.loadBalancers;
         Port port = p.ingress;
-        if (lbs.length == 0 || port == null) {
+        ByteBuffer b = p.buf;
+        if (port == null && LoadReports.isReport(b, p.offset, p.length)) {
+            LoadReports.apply(p.segment, b, p.offset, p.length, now.millis);
+            return Verdict.CONSUMED;
+        }
+        LoadBalancer[] lbs = p.segment.loadBalancers;
+        if (lbs.length == 0) {
             return Verdict.CONTINUE;
         }
-        ByteBuffer b = p.buf;
         int l4 = l4Start(b, p.offset, p.length);
         if (l4 < 0) {
+            if (port != null) {
+                for (LoadBalancer lb : lbs) {
+                    if (probes.answer(lb, port, b, p.offset, -1)) {
+                        return Verdict.CONSUMED;
+                    }
+                }
+            }
             return toVipMac(lbs, dstMac(b, p.offset)) ? Verdict.DROP : Verdict.CONTINUE;
         }
         int ip = p.offset + ETH_HEADER;
@@ -37,15 +57,20 @@ final class LoadBalancing implements Stage {
         }
         int src = ipSrc(b, ip);
         int dst = ipDst(b, ip);
+        int flags = protocol == PROTO_TCP ? b.get(l4 + 13) & 0x3F : 0;
         for (LoadBalancer lb : lbs) {
             if (dst == lb.vip) {
+                if (port != null && probes.answer(lb, port, b, p.offset, l4)) {
+                    return Verdict.CONSUMED;
+                }
                 if (protocol == lb.protocol && dstPort(b, l4) == lb.spec.port()) {
-                    return toMember(p, lb, ip, l4, protocol, src);
+                    return port != null ? fromClient(p, lb, ip, l4, protocol, src, flags)
+                            : fromOtherHost(p, lb, ip, l4, protocol, src, flags);
                 }
                 return Verdict.DROP;
             }
-            if (protocol == lb.protocol && src == port.ip && srcPort(b, l4) == lb.spec.port()
-                    && fromMemberOfFlow(lb, port, dst, dstPort(b, l4), protocol)) {
+            if (port != null && protocol == lb.protocol && src == port.ip && srcPort(b, l4) == lb.spec.port()
+                    && fromMemberOfFlow(lb, port, dst, dstPort(b, l4), protocol, flags)) {
                 rewrite(b, p.offset + 6, ip, ip + 12, l4, protocol, lb.vipMac, lb.vip);
                 return Verdict.CONTINUE;
             }
@@ -53,41 +78,101 @@ final class LoadBalancing implements Stage {
         return Verdict.CONTINUE;
     }
 
-    private Verdict toMember(Packet p, LoadBalancer lb, int ip, int l4, int protocol, int clientIp) {
+    /** A client on this host: pick (or keep) the member; a remote one gets the frame by its MAC. */
+    private Verdict fromClient(Packet p, LoadBalancer lb, int ip, int l4, int protocol, int clientIp, int flags) {
         ByteBuffer b = p.buf;
         long key = LoadBalancer.flowKey(clientIp, srcPort(b, l4), protocol);
-        int index = lb.flows.get(key);
-        if (index == LongKeyTable.MISSING) {
-            index = lb.pick();
+        int value = lb.flows.get(key);
+        int index;
+        if (value == LongKeyTable.MISSING || ((value & LoadBalancer.CLOSED) != 0 && isSyn(flags))) {
+            index = lb.pick(now.millis);
             if (index < 0) {
                 lb.noMemberDrops++;
                 return Verdict.DROP;
             }
-            lb.flows.put(key, index, now.millis);
-            lb.members[index].activeFlows++;
-            lb.members[index].totalFlows++;
+            startFlow(lb, key, index);
         } else {
+            index = value & LoadBalancer.MEMBER_MASK;
             lb.flows.touch(key, now.millis);
         }
         LoadBalancer.Member member = lb.members[index];
+        closeIfEnding(lb, key, index, flags);
         Port target = member.port;
-        if (target == null) {
+        if (target != null) {
+            member.bytes += p.length;
+            rewrite(b, p.offset, ip, ip + 16, l4, protocol, target.mac, target.ip);
+            p.egressPort = target;
+            return Verdict.CONTINUE;
+        }
+        if (member.mac == 0) {
             lb.noMemberDrops++;
             return Verdict.DROP;
         }
         member.bytes += p.length;
-        rewrite(b, p.offset, ip, ip + 16, l4, protocol, target.mac, target.ip);
-        p.egressPort = target;
+        putMac(b, p.offset, member.mac); // the member's switch rewrites the address
         return Verdict.CONTINUE;
     }
 
-    private boolean fromMemberOfFlow(LoadBalancer lb, Port port, int clientIp, int clientPort, int protocol) {
+    /** A client on another host chose a member here (by its MAC): deliver it and remember the flow. */
+    private Verdict fromOtherHost(Packet p, LoadBalancer lb, int ip, int l4, int protocol, int clientIp, int flags) {
+        ByteBuffer b = p.buf;
+        int index = lb.localMemberByMac(dstMac(b, p.offset));
+        if (index < 0) {
+            lb.noMemberDrops++;
+            return Verdict.DROP;
+        }
+        long key = LoadBalancer.flowKey(clientIp, srcPort(b, l4), protocol);
+        int value = lb.flows.get(key);
+        if (value == LongKeyTable.MISSING || (value & LoadBalancer.MEMBER_MASK) != index
+                || ((value & LoadBalancer.CLOSED) != 0 && isSyn(flags))) {
+            if (value != LongKeyTable.MISSING && (value & LoadBalancer.CLOSED) == 0) {
+                lb.members[value & LoadBalancer.MEMBER_MASK].activeFlows--;
+            }
+            startFlow(lb, key, index);
+        } else {
+            lb.flows.touch(key, now.millis);
+        }
+        closeIfEnding(lb, key, index, flags);
+        LoadBalancer.Member member = lb.members[index];
+        member.bytes += p.length;
+        rewrite(b, p.offset, ip, ip + 16, l4, protocol, member.port.mac, member.port.ip);
+        p.egressPort = member.port;
+        return Verdict.CONTINUE;
+    }
+
+    private void startFlow(LoadBalancer lb, long key, int index) {
+        lb.flows.put(key, index, now.millis);
+        lb.members[index].activeFlows++;
+        lb.members[index].totalFlows++;
+    }
+
+    /** A FIN or RST closes the flow: it stops counting as active (it stays, for the last segments). */
+    private void closeIfEnding(LoadBalancer lb, long key, int value, int flags) {
+        if ((flags & (TCP_FIN | TCP_RST)) == 0) {
+            return;
+        }
+        int current = lb.flows.get(key);
+        if (current == LongKeyTable.MISSING || (current & LoadBalancer.CLOSED) != 0
+                || (current & LoadBalancer.MEMBER_MASK) != (value & LoadBalancer.MEMBER_MASK)) {
+            return;
+        }
+        lb.flows.put(key, current | LoadBalancer.CLOSED, now.millis);
+        lb.members[current & LoadBalancer.MEMBER_MASK].activeFlows--;
+    }
+
+    private static boolean isSyn(int flags) {
+        return (flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+    }
+
+    private boolean fromMemberOfFlow(LoadBalancer lb, Port port, int clientIp, int clientPort, int protocol,
+                                     int flags) {
         long key = LoadBalancer.flowKey(clientIp, clientPort, protocol);
-        int index = lb.flows.get(key);
-        if (index == LongKeyTable.MISSING || lb.members[index].port != port) {
+        int value = lb.flows.get(key);
+        if (value == LongKeyTable.MISSING || lb.members[value & LoadBalancer.MEMBER_MASK].port != port) {
             return false;
         }
         lb.flows.touch(key, now.millis);
+        closeIfEnding(lb, key, value, flags);
         return true;
     }
 

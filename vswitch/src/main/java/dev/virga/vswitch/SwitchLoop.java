@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * The switch's one thread: a Selector over every QEMU socket and the VXLAN socket. Each iteration
  * handles what is ready (reading whole batches of frames), runs requests posted by other threads,
  * dials what is due, then writes every output queue that got frames. Every 100 ms it refreshes the
- * vNICs' drain rates; every second it expires flows and MAC entries.
+ * vNICs' drain rates; every 100 ms it also sends its load balancer members' load to the other hosts;
+ * every second it probes members' health and expires flows and MAC entries.
  */
 final class SwitchLoop {
     private static final Logger log = LoggerFactory.getLogger(SwitchLoop.class);
@@ -88,6 +89,7 @@ final class SwitchLoop {
                 flush();
                 if (now.millis >= nextTick) {
                     dataplane.updateDrainRates((now.millis - nextTick + TICK_MILLIS) / 1000.0);
+                    control.reportLoad();
                     nextTick = now.millis + TICK_MILLIS;
                 }
                 if (now.millis >= nextSweep) {

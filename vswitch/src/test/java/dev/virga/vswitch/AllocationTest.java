@@ -24,7 +24,7 @@ class AllocationTest {
             FakeQemu b = lab.nic("b", 1, "52:54:00:00:00:0b", "10.0.0.11");
             lab.nic("c", 1, "52:54:00:00:00:0c", "10.0.0.12");
             Ipv4Address vip = Ipv4Address.parse("10.0.0.200");
-            lab.vswitch.putLoadBalancer(new LoadBalancerSpec("lb", 1, vip, L4Protocol.UDP, 80, List.of("b"),
+            lab.vswitch.putLoadBalancer(new LoadBalancerSpec("lb", 1, vip, L4Protocol.UDP, 80, LoadBalancerSpec.ports("b"),
                     LbPolicy.SHORTEST_QUEUE));
             long A = mac("52:54:00:00:00:0a");
             long B = mac("52:54:00:00:00:0b");

@@ -136,6 +136,16 @@ final class FakeQemu implements AutoCloseable {
         }
     }
 
+    /** The next frame the switch sent to this NIC within {@code millis}, or null. */
+    byte[] poll(long millis) {
+        try {
+            return frames.poll(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
     /** Asserts the next frame is exactly {@code expected}: a frame that should not have come would be before it. */
     void assertNext(byte[] expected) {
         assertThat(receive()).as("next frame at " + socket).isEqualTo(expected);

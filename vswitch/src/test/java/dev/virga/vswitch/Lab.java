@@ -25,7 +25,7 @@ final class Lab implements AutoCloseable {
     }
 
     static SwitchOptions options() {
-        return SwitchOptions.defaults().withOverlayAddress(new InetSocketAddress("127.0.0.1", 0));
+        return SwitchOptions.defaults().withOverlayAddress(new InetSocketAddress("127.0.0.1", 0)).withoutHealthProbes();
     }
 
     FakeQemu nic(String id, int vni, String mac, String ip) {

@@ -31,7 +31,7 @@ class LoadBalancerTest {
         FakeQemu client = lab.nic("client", VNI, "52:54:00:00:00:99", "10.0.0.99");
         FakeQemu m1 = lab.nic("m1", VNI, "52:54:00:00:00:01", "10.0.0.1", Ipv4Address.ANY, m1Reads);
         FakeQemu m2 = lab.nic("m2", VNI, "52:54:00:00:00:02", "10.0.0.2");
-        lab.vswitch.putLoadBalancer(new LoadBalancerSpec("web", VNI, VIP, L4Protocol.TCP, 80, List.of("m1", "m2"), policy));
+        lab.vswitch.putLoadBalancer(new LoadBalancerSpec("web", VNI, VIP, L4Protocol.TCP, 80, LoadBalancerSpec.ports("m1", "m2"), policy));
         return new Setup(lab, client, m1, m2);
     }
 
@@ -110,7 +110,7 @@ class LoadBalancerTest {
 
             // the same for UDP
             Ipv4Address dnsVip = Ipv4Address.parse("10.0.0.201");
-            lab.vswitch.putLoadBalancer(new LoadBalancerSpec("dns", VNI, dnsVip, L4Protocol.UDP, 53, List.of("m2"),
+            lab.vswitch.putLoadBalancer(new LoadBalancerSpec("dns", VNI, dnsVip, L4Protocol.UDP, 53, LoadBalancerSpec.ports("m2"),
                     LbPolicy.ROUND_ROBIN));
             s.client().send(udp(LoadBalancer.virtualMac(dnsVip), CLIENT, CLIENT_IP, dnsVip.value(), 5353, 53, "q".getBytes()));
             TestFrames.Ip query = parseIp(s.m2().receive());

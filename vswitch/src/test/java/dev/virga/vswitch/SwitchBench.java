@@ -116,7 +116,7 @@ public final class SwitchBench {
 
     static void pipelineAlone(int size, boolean loadBalanced) throws IOException {
         Path dir = Files.createTempDirectory("vswitch-bench");
-        SwitchLoop loop = new SwitchLoop(SwitchOptions.defaults().withOverlayAddress(new InetSocketAddress("127.0.0.1", 0)));
+        SwitchLoop loop = new SwitchLoop(SwitchOptions.defaults().withOverlayAddress(new InetSocketAddress("127.0.0.1", 0)).withoutHealthProbes());
         try {
             loop.control.createNetwork(1);
             loop.control.attach(PortSpec.of("a", dir.resolve("a"), 1, new MacAddress(A), new Ipv4Address(A_IP), 24));
@@ -131,7 +131,7 @@ public final class SwitchBench {
             byte[] frame;
             if (loadBalanced) {
                 Ipv4Address vip = Ipv4Address.parse("10.0.0.200");
-                loop.control.putLoadBalancer(new LoadBalancerSpec("lb", 1, vip, L4Protocol.UDP, 80, List.of("b", "c"),
+                loop.control.putLoadBalancer(new LoadBalancerSpec("lb", 1, vip, L4Protocol.UDP, 80, LoadBalancerSpec.ports("b", "c"),
                         LbPolicy.SHORTEST_QUEUE));
                 frame = frame(size, LoadBalancer.virtualMac(vip), vip.value(), 80);
             } else {

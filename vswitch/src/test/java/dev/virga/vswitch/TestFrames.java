@@ -52,12 +52,24 @@ final class TestFrames {
         return ipv4(dstMac, srcMac, srcIp, dstIp, Frames.PROTO_TCP, l4(Frames.PROTO_TCP, srcIp, dstIp, srcPort, dstPort, data));
     }
 
+    /** A TCP segment with the given sequence and acknowledgement numbers and flags (SYN 0x02, ACK 0x10, FIN 0x01, RST 0x04). */
+    static byte[] tcp(long dstMac, long srcMac, int srcIp, int dstIp, int srcPort, int dstPort, int seq, int ack,
+                      int flags, byte[] data) {
+        return ipv4(dstMac, srcMac, srcIp, dstIp, Frames.PROTO_TCP,
+                l4(Frames.PROTO_TCP, srcIp, dstIp, srcPort, dstPort, seq, ack, flags, data));
+    }
+
     private static byte[] l4(int protocol, int srcIp, int dstIp, int srcPort, int dstPort, byte[] data) {
+        return l4(protocol, srcIp, dstIp, srcPort, dstPort, 1000, 0, 0x02, data);
+    }
+
+    private static byte[] l4(int protocol, int srcIp, int dstIp, int srcPort, int dstPort, int seq, int ack, int flags,
+                             byte[] data) {
         int header = protocol == Frames.PROTO_TCP ? 20 : 8;
         ByteBuffer b = ByteBuffer.allocate(header + data.length);
         b.putShort(0, (short) srcPort).putShort(2, (short) dstPort);
         if (protocol == Frames.PROTO_TCP) {
-            b.putInt(4, 1000).put(12, (byte) 0x50).put(13, (byte) 0x02).putShort(14, (short) 65535);
+            b.putInt(4, seq).putInt(8, ack).put(12, (byte) 0x50).put(13, (byte) flags).putShort(14, (short) 65535);
         } else {
             b.putShort(4, (short) (8 + data.length));
         }
