@@ -15,10 +15,15 @@ public record LoadBalancer(String name, String network, String vip, int port, St
     }
 
     /**
-     * @param available  its NIC is attached and connected and it is not marked down: it can get new flows
+     * @param host       the host its NIC is on ("" when it is not placed)
+     * @param available  its NIC is attached and connected and its guest answers the health probes: it can get new
+     *                   flows
+     * @param health     {@code up}, or why it is out (e.g. {@code down: its guest did not answer 3 probes in a row})
      * @param queueDepth frames waiting in the switch toward its NIC
+     * @param activeFlows flows to it still open (no FIN/RST seen, not idle past the flow timeout)
+     * @param totalFlows flows it has had, from clients on any host
      */
-    public record Member(String instance, boolean available, int queueDepth, int activeFlows, long totalFlows,
-                         long bytes) {
+    public record Member(String instance, String host, boolean available, String health, int queueDepth,
+                         int activeFlows, long totalFlows, long bytes) {
     }
 }

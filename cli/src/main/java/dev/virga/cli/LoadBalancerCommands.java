@@ -59,7 +59,7 @@ final class LoadBalancerCommands {
     }
 
     @Command(name = "info", mixinStandardHelpOptions = true,
-            description = "A load balancer and, per member, its queue depth, flows and bytes.")
+            description = "A load balancer and, per member, its host, health, queue depth, flows and bytes.")
     static final class Info implements Callable<Integer> {
         @Mixin ApiOptions api;
         @Parameters(index = "0") String name;
@@ -76,9 +76,10 @@ final class LoadBalancerCommands {
             System.out.println("Network:  " + lb.network());
             System.out.println("VIP:      " + lb.vip() + ":" + lb.port() + "/" + lb.protocol());
             System.out.println("Policy:   " + lb.policy());
-            var t = new Table("MEMBER", "AVAILABLE", "QUEUE", "ACTIVE FLOWS", "TOTAL FLOWS", "BYTES");
+            var t = new Table("MEMBER", "HOST", "AVAILABLE", "HEALTH", "QUEUE", "ACTIVE FLOWS", "TOTAL FLOWS",
+                    "BYTES");
             for (var m : lb.members()) {
-                t.row(m.instance(), m.available() ? "yes" : "no", String.valueOf(m.queueDepth()),
+                t.row(m.instance(), m.host(), m.available() ? "yes" : "no", m.health(), String.valueOf(m.queueDepth()),
                         String.valueOf(m.activeFlows()), String.valueOf(m.totalFlows()), String.valueOf(m.bytes()));
             }
             t.print(System.out);

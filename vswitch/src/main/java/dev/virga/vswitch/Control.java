@@ -184,7 +184,7 @@ final class Control {
             LoadBalancer.Member member = old.members[value & LoadBalancer.MEMBER_MASK];
             for (int i = 0; i < lb.members.length; i++) {
                 if (lb.members[i] == member) {
-                    lb.flows.put(key, i | (value & LoadBalancer.CLOSED), stamp);
+                    lb.flows.put(key, i | (value & ~LoadBalancer.MEMBER_MASK), stamp);
                 }
             }
             return false;

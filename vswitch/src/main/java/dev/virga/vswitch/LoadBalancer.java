@@ -9,9 +9,12 @@ import java.util.List;
 final class LoadBalancer {
     /** Drain rate assumed for a member that has not drained anything yet (frames per second). */
     static final double UNKNOWN_DRAIN_RATE = 10_000;
-    /** Flow table value bit: the flow was closed (FIN or RST seen); it no longer counts as active. */
+    /** Flow table value bit: the flow was closed (FIN both ways, or a RST); it no longer counts as active. */
     static final int CLOSED = 1 << 20;
     static final int MEMBER_MASK = CLOSED - 1;
+    /** Flow table value bits: the client, or the member, has sent its FIN. */
+    static final int CLIENT_FIN = 1 << 21;
+    static final int MEMBER_FIN = 1 << 22;
 
     /** Why a member is (not) healthy. */
     enum Health {

@@ -74,6 +74,11 @@ final class LoadBalancing implements Stage {
                 rewrite(b, p.offset + 6, ip, ip + 12, l4, protocol, lb.vipMac, lb.vip);
                 return Verdict.CONTINUE;
             }
+            if (port == null && src == lb.vip && protocol == PROTO_TCP && protocol == lb.protocol
+                    && srcPort(b, l4) == lb.spec.port() && (flags & (TCP_FIN | TCP_RST)) != 0) {
+                replyFromOtherHost(lb, dst, dstPort(b, l4), protocol, flags);
+                return Verdict.CONTINUE;
+            }
         }
         return Verdict.CONTINUE;
     }
@@ -96,7 +101,7 @@ final class LoadBalancing implements Stage {
             lb.flows.touch(key, now.millis);
         }
         LoadBalancer.Member member = lb.members[index];
-        closeIfEnding(lb, key, index, flags);
+        closeIfEnding(lb, key, index, flags, true);
         Port target = member.port;
         if (target != null) {
             member.bytes += p.length;
@@ -132,7 +137,7 @@ final class LoadBalancing implements Stage {
         } else {
             lb.flows.touch(key, now.millis);
         }
-        closeIfEnding(lb, key, index, flags);
+        closeIfEnding(lb, key, index, flags, true);
         LoadBalancer.Member member = lb.members[index];
         member.bytes += p.length;
         rewrite(b, p.offset, ip, ip + 16, l4, protocol, member.port.mac, member.port.ip);
@@ -146,18 +151,38 @@ final class LoadBalancing implements Stage {
         lb.members[index].totalFlows++;
     }
 
-    /** A FIN or RST closes the flow: it stops counting as active (it stays, for the last segments). */
-    private void closeIfEnding(LoadBalancer lb, long key, int value, int flags) {
+    /**
+     * A RST, or a FIN from each side, closes the flow: it stops counting as active (it stays, for the last segments).
+     * A client's FIN alone does not: it may have only finished sending while the member still works on its answer.
+     */
+    private void closeIfEnding(LoadBalancer lb, long key, int index, int flags, boolean fromClient) {
         if ((flags & (TCP_FIN | TCP_RST)) == 0) {
             return;
         }
         int current = lb.flows.get(key);
         if (current == LongKeyTable.MISSING || (current & LoadBalancer.CLOSED) != 0
-                || (current & LoadBalancer.MEMBER_MASK) != (value & LoadBalancer.MEMBER_MASK)) {
+                || (current & LoadBalancer.MEMBER_MASK) != (index & LoadBalancer.MEMBER_MASK)) {
             return;
         }
-        lb.flows.put(key, current | LoadBalancer.CLOSED, now.millis);
-        lb.members[current & LoadBalancer.MEMBER_MASK].activeFlows--;
+        int updated = current | (fromClient ? LoadBalancer.CLIENT_FIN : LoadBalancer.MEMBER_FIN);
+        boolean closed = (flags & TCP_RST) != 0
+                || (updated & (LoadBalancer.CLIENT_FIN | LoadBalancer.MEMBER_FIN))
+                == (LoadBalancer.CLIENT_FIN | LoadBalancer.MEMBER_FIN);
+        if (closed) {
+            updated |= LoadBalancer.CLOSED;
+            lb.members[current & LoadBalancer.MEMBER_MASK].activeFlows--;
+        }
+        lb.flows.put(key, updated, now.millis);
+    }
+
+    /** A member's reply, already from the VIP, coming back over the overlay to a client here: it may close the flow. */
+    private void replyFromOtherHost(LoadBalancer lb, int clientIp, int clientPort, int protocol, int flags) {
+        long key = LoadBalancer.flowKey(clientIp, clientPort, protocol);
+        int value = lb.flows.get(key);
+        if (value != LongKeyTable.MISSING) {
+            lb.flows.touch(key, now.millis);
+            closeIfEnding(lb, key, value, flags, false);
+        }
     }
 
     private static boolean isSyn(int flags) {
@@ -172,7 +197,7 @@ final class LoadBalancing implements Stage {
             return false;
         }
         lb.flows.touch(key, now.millis);
-        closeIfEnding(lb, key, value, flags);
+        closeIfEnding(lb, key, value, flags, false);
         return true;
     }
 

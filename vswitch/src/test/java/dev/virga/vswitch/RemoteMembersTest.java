@@ -89,9 +89,14 @@ class RemoteMembersTest {
             assertThat(reply.dstPort()).isEqualTo(6001);
             assertThat(reply.ipChecksumOk() && reply.l4ChecksumOk()).isTrue();
 
-            // a FIN closes the flow: it stops counting as active on both hosts
+            // the client's FIN alone leaves the flow open (the member may still be answering) ...
             client.send(tcp(VIP_MAC, CLIENT, CLIENT_IP, VIP.value(), 6001, 80, 2000, 1, 0x11, new byte[0]));
             parseIp(m2.receive());
+            assertThat(member(two, "m2").activeFlows()).isEqualTo(8);
+            assertThat(member(one, "m2").activeFlows()).isEqualTo(8);
+            // ... the member's FIN closes it: it stops counting as active on both hosts
+            m2.send(tcp(CLIENT, M2, M2_IP, CLIENT_IP, 80, 6001, 5000, 2001, 0x11, new byte[0]));
+            assertThat(parseIp(client.receive()).srcIp()).isEqualTo(VIP.value());
             await().atMost(Duration.ofSeconds(5)).until(() -> member(one, "m2").activeFlows() == 7
                     && member(two, "m2").activeFlows() == 7);
 

@@ -168,7 +168,9 @@ public final class HostSwitch implements AutoCloseable {
             if (b.vni() == vni) {
                 wanted.put(b.name(), new dev.virga.vswitch.LoadBalancerSpec(b.name(), vni, Ipv4Address.parse(b.vip()),
                         b.protocol().equals("udp") ? dev.virga.vswitch.L4Protocol.UDP : dev.virga.vswitch.L4Protocol.TCP,
-                        b.port(), b.memberPorts(), b.policy().equals("round-robin")
+                        b.port(), b.members().stream().map(m -> new dev.virga.vswitch.LoadBalancerSpec.Member(
+                                m.port(), MacAddress.parse(m.mac()), Ipv4Address.parse(m.ip()))).toList(),
+                        b.policy().equals("round-robin")
                         ? dev.virga.vswitch.LbPolicy.ROUND_ROBIN : dev.virga.vswitch.LbPolicy.SHORTEST_QUEUE));
             }
         }
@@ -203,8 +205,9 @@ public final class HostSwitch implements AutoCloseable {
     public List<dev.virga.api.agent.OverlayTable.BalancerStats> balancerStats() {
         return vswitch.stats().loadBalancers().stream().map(lb -> new dev.virga.api.agent.OverlayTable.BalancerStats(
                 lb.id(), lb.noMemberDrops(), lb.members().stream().map(m ->
-                        new dev.virga.api.agent.OverlayTable.MemberStats(m.portId(), m.up() && m.attached(),
-                                m.queueDepth(), m.activeFlows(), m.totalFlows(), m.bytes())).toList())).toList();
+                        new dev.virga.api.agent.OverlayTable.MemberStats(m.portId(), m.attached(), m.available(),
+                                m.up() ? m.health() : "down: marked down", m.queueDepth(), m.activeFlows(),
+                                m.totalFlows(), m.bytes())).toList())).toList();
     }
 
     private static InetSocketAddress endpoint(String hostPort) {

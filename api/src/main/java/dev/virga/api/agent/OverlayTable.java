@@ -22,16 +22,21 @@ public record OverlayTable(String version, List<Remote> remotes, List<Flood> flo
     }
 
     /**
-     * A load balancer whose members have NICs on this host ({@code memberPorts}: {@code <instance>/n<index>}).
+     * A load balancer on a segment with NICs on this host (clients or members): every member, so this host's switch
+     * balances its clients over members here and on other hosts.
      *
      * @param protocol {@code tcp} or {@code udp}
      * @param policy   {@code shortest-queue} or {@code round-robin}
      */
-    public record Balancer(String name, int vni, String vip, String protocol, int port, List<String> memberPorts,
+    public record Balancer(String name, int vni, String vip, String protocol, int port, List<Member> members,
                            String policy) {
         public Balancer {
-            memberPorts = memberPorts == null ? List.of() : List.copyOf(memberPorts);
+            members = members == null ? List.of() : List.copyOf(members);
         }
+    }
+
+    /** A member NIC: its switch port id ({@code <instance>/n<index>}), MAC and address. */
+    public record Member(String port, String mac, String ip) {
     }
 
     /** A load balancer's figures on one host's switch, per member port. */
@@ -41,8 +46,13 @@ public record OverlayTable(String version, List<Remote> remotes, List<Flood> flo
         }
     }
 
-    public record MemberStats(String port, boolean available, int queueDepth, int activeFlows, long totalFlows,
-                              long bytes) {
+    /**
+     * @param local     the member's NIC is on this host (its figures here are the member's own)
+     * @param available it can get new flows here
+     * @param health    {@code up} or why not, e.g. {@code down: its guest did not answer 3 probes in a row}
+     */
+    public record MemberStats(String port, boolean local, boolean available, String health, int queueDepth,
+                              int activeFlows, long totalFlows, long bytes) {
     }
 
     /** A NIC on another host: frames to {@code mac} in segment {@code vni} go to {@code endpoint} (host:port). */

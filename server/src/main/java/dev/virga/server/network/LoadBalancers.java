@@ -19,9 +19,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Load balancers on tenant networks (policy here; the switches of the members' hosts do the balancing, see
- * {@link Overlay}). A member is an instance with a NIC on the network; the switch balances only to members whose
- * NIC is on the host where the client's frames enter, so members and clients share a host for now.
+ * Load balancers on tenant networks (policy here; the hosts' switches do the balancing, see {@link Overlay}). A member
+ * is an instance with a NIC on the network. Every host with a NIC on the network gets the load balancer with all its
+ * placed members: the switch where a client's frames enter picks among members on any host (the members' switches
+ * report their queues and health over the overlay).
  */
 public final class LoadBalancers {
     private static final Logger LOG = LoggerFactory.getLogger(LoadBalancers.class);
@@ -129,29 +130,35 @@ public final class LoadBalancers {
         }
     }
 
-    /** Member figures from the switches of the members' hosts (zeros where a host does not answer). */
+    /** Member figures from the switch of each member's own host ("no answer from its host" where it did not answer). */
     private LoadBalancer withStats(Row row) {
         var ports = ports(row);
         var figures = new HashMap<String, OverlayTable.MemberStats>();
+        var unreachable = new HashMap<String, String>();
         for (var host : ports.values().stream().map(Map.Entry::getKey).distinct().toList()) {
             try {
                 hosts.client(host).balancerStats().stream().filter(s -> s.name().equals(row.name()))
-                        .forEach(s -> s.members().forEach(m -> {
-                            if (m.available() || !figures.containsKey(m.port())) {
-                                figures.put(m.port(), m);
-                            }
-                        }));
+                        .forEach(s -> s.members().stream().filter(OverlayTable.MemberStats::local)
+                                .forEach(m -> figures.put(m.port(), m)));
             } catch (RuntimeException e) {
                 LOG.debug("load balancer {}: no figures from {}: {}", row.name(), host, e.getMessage());
+                unreachable.put(host, e.getMessage());
             }
         }
         var members = new ArrayList<LoadBalancer.Member>();
         for (var m : row.members()) {
-            var port = Optional.ofNullable(ports.get(m)).map(Map.Entry::getValue).orElse("");
-            var f = figures.get(port);
-            members.add(f == null ? new LoadBalancer.Member(m, false, 0, 0, 0, 0)
-                    : new LoadBalancer.Member(m, f.available(), f.queueDepth(), f.activeFlows(), f.totalFlows(),
-                    f.bytes()));
+            var placed = ports.get(m);
+            var host = placed == null ? "" : placed.getKey();
+            var f = placed == null ? null : figures.get(placed.getValue());
+            if (f != null) {
+                members.add(new LoadBalancer.Member(m, host, f.available(), f.health(), f.queueDepth(),
+                        f.activeFlows(), f.totalFlows(), f.bytes()));
+            } else {
+                var why = placed == null ? "down: not placed on a host"
+                        : unreachable.containsKey(host) ? "unknown: host " + host + " did not answer"
+                        : "down: its NIC is not on the switch of " + host + " (the VM is not running)";
+                members.add(new LoadBalancer.Member(m, host, false, why, 0, 0, 0, 0));
+            }
         }
         return new LoadBalancer(row.name(), row.network(), row.vip(), row.port(), row.protocol(), row.policy(),
                 members);
@@ -159,37 +166,50 @@ public final class LoadBalancers {
 
     /** member -> (its host, its switch port id) for members placed on a host. */
     private Map<String, Map.Entry<String, String>> ports(Row row) {
-        return jdbi.withHandle(h -> portsOf(h, row.network(), row.members()));
+        return jdbi.withHandle(h -> {
+            var out = new HashMap<String, Map.Entry<String, String>>();
+            members(h, row.network(), row.members()).forEach((m, nic) -> out.put(m, Map.entry(nic.host(), nic.port())));
+            return out;
+        });
     }
 
-    private static Map<String, Map.Entry<String, String>> portsOf(Handle h, String network, List<String> members) {
-        var out = new HashMap<String, Map.Entry<String, String>>();
+    /** A member's first NIC on the network: its host, switch port id, MAC and address. */
+    private record MemberNic(String host, String port, String mac, String ip) {
+    }
+
+    private static Map<String, MemberNic> members(Handle h, String network, List<String> members) {
+        var out = new HashMap<String, MemberNic>();
         for (var m : members) {
-            h.createQuery("SELECT i.host, c.nic_index FROM nics c JOIN instances i ON i.name = c.instance "
+            h.createQuery("SELECT i.host, c.nic_index, c.mac, c.ip FROM nics c JOIN instances i ON i.name = c.instance "
                             + "WHERE c.instance = :i AND c.network = :n AND i.host <> '' ORDER BY c.nic_index")
                     .bind("i", m).bind("n", network)
-                    .map((rs, ctx) -> Map.entry(rs.getString(1), m + "/n" + rs.getInt(2))).findFirst()
-                    .ifPresent(e -> out.put(m, e));
+                    .map((rs, ctx) -> new MemberNic(rs.getString(1), m + "/n" + rs.getInt(2), rs.getString(3),
+                            rs.getString(4))).findFirst()
+                    .ifPresent(nic -> out.put(m, nic));
         }
         return out;
     }
 
-    /** The load balancers {@code host}'s switch runs: those with a member NIC there (all members listed). */
+    /**
+     * The load balancers {@code host}'s switch runs: those of every network with a NIC there (a client or a member),
+     * with all their placed members, so clients there are balanced over members on any host.
+     */
     static List<OverlayTable.Balancer> forHost(Handle h, String host) {
         var out = new ArrayList<OverlayTable.Balancer>();
         var rows = h.createQuery("SELECT l.*, n.vni FROM load_balancers l JOIN networks n ON n.name = l.network "
-                        + "ORDER BY l.name")
+                        + "WHERE EXISTS (SELECT 1 FROM nics c JOIN instances i ON i.name = c.instance "
+                        + "WHERE c.network = l.network AND i.host = :host) ORDER BY l.name")
+                .bind("host", host)
                 .map((rs, ctx) -> Map.entry(rs.getInt("vni"), new Row(rs.getString("name"), rs.getString("network"),
                         rs.getString("vip"), rs.getInt("port"), rs.getString("protocol"), rs.getString("policy"),
                         members(rs.getString("members_json"))))).list();
         for (var e : rows) {
             var row = e.getValue();
-            var ports = portsOf(h, row.network(), row.members());
-            if (ports.values().stream().anyMatch(p -> p.getKey().equals(host))) {
-                out.add(new OverlayTable.Balancer(row.name(), e.getKey(), row.vip(), row.protocol(), row.port(),
-                        row.members().stream().filter(ports::containsKey).map(m -> ports.get(m).getValue()).toList(),
-                        row.policy()));
-            }
+            var nics = members(h, row.network(), row.members());
+            out.add(new OverlayTable.Balancer(row.name(), e.getKey(), row.vip(), row.protocol(), row.port(),
+                    row.members().stream().filter(nics::containsKey).map(nics::get)
+                            .map(n -> new OverlayTable.Member(n.port(), n.mac(), n.ip())).toList(),
+                    row.policy()));
         }
         return out;
     }
