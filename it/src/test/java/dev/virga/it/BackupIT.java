@@ -73,6 +73,7 @@ class BackupIT {
 
         // the bitmap survives a VM stop: the stopped VM's backup is incremental, and a second one reads nothing
         stop("vm");
+        var expectedCold = guestDisk("vm", "cold");
         var cold = virga.cli("backup", "create", "vm");
         assertThat(cold.exit()).as(cold.toString()).isZero();
         assertThat(cold.out()).contains("incremental on " + b2.id());
@@ -107,6 +108,24 @@ class BackupIT {
         var after = virga.cli("backup", "create", "vm");
         assertThat(after.exit()).as(after.toString()).isZero();
         assertThat(after.out()).contains("full (the disk has a new top layer");
+
+        // bit for bit: restored onto the stopped VM (which stays stopped), each backup of a stopped VM is exactly the
+        // disk as it was then, and not the disk of the other point in time
+        var b5 = last(virga.client().backups("vm", ""));
+        stop("vm");
+        var expectedLast = guestDisk("vm", "last");
+        var offline = virga.cli("backup", "create", "vm");
+        assertThat(offline.exit()).as(offline.toString()).isZero();
+        var b6 = last(virga.client().backups("vm", ""));
+        assertThat(offline.out()).contains("incremental on " + b5.id());
+        for (var b : List.of(b3, b4)) {
+            restoreOntoStopped(b.id());
+            assertIdentical(activeLayer("vm"), expectedCold);
+            assertDifferent(activeLayer("vm"), expectedLast);
+        }
+        restoreOntoStopped(b6.id());
+        assertIdentical(activeLayer("vm"), expectedLast);
+        assertDifferent(activeLayer("vm"), expectedCold);
 
         for (var b : virga.client().backups("vm", "")) {
             var v = virga.cli("backup", "verify", b.id());
@@ -255,6 +274,51 @@ class BackupIT {
         var r = virga.cli("backup", "restore", id, "--as", name);
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(virga.client().instance(name).state()).isEqualTo(InstanceState.RUNNING);
+    }
+
+    private void restoreOntoStopped(String id) throws Exception {
+        var r = virga.cli("backup", "restore", id);
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(virga.client().instance("vm").state()).isEqualTo(InstanceState.STOPPED);
+    }
+
+    /** The file the VM writes: {@code chain.json} names it once a snapshot or restore made a new top layer. */
+    private Path activeLayer(String vm) throws Exception {
+        var dir = home.resolve("instances").resolve(vm);
+        var chain = dir.resolve("chain.json");
+        return dir.resolve(Files.exists(chain)
+                ? Json.mapper().readTree(chain.toFile()).path("active").asText() : "disk.qcow2");
+    }
+
+    /** A copy of what the guest of the stopped VM sees on its disk now: its whole chain flattened into one image. */
+    private Path guestDisk(String vm, String label) throws Exception {
+        var copy = home.resolve("expected-" + label + ".qcow2");
+        var r = qemuImg("convert", "-O", "qcow2", activeLayer(vm).toString(), copy.toString());
+        assertThat(r.exit()).as(r.toString()).isZero();
+        return copy;
+    }
+
+    private static void assertIdentical(Path restored, Path expected) throws Exception {
+        var r = qemuImg("compare", expected.toString(), restored.toString());
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("Images are identical.");
+    }
+
+    private static void assertDifferent(Path restored, Path other) throws Exception {
+        var r = qemuImg("compare", other.toString(), restored.toString());
+        assertThat(r.exit()).as("1 = the images differ: " + r).isEqualTo(1);
+        assertThat(r.out()).contains("Content mismatch");
+    }
+
+    private static Ran qemuImg(String... args) throws Exception {
+        var cmd = new java.util.ArrayList<>(List.of("qemu-img"));
+        cmd.addAll(List.of(args));
+        var p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        var out = new String(p.getInputStream().readAllBytes());
+        return new Ran(p.waitFor(), out);
+    }
+
+    private record Ran(int exit, String out) {
     }
 
     private void everyListedBackupVerifies() throws Exception {
