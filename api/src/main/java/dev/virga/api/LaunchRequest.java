@@ -14,16 +14,25 @@ import java.util.List;
  * @param noQueue     fail at once when no host fits instead of waiting as {@code pending}
  * @param networks    tenant networks to attach, one NIC each in this order: {@code NAME} (an address from the
  *                    network's pool) or {@code NAME:IP} (that address)
+ * @param publish     host ports forwarded to guest ports through the provider NIC, each
+ *                    {@code [ADDRESS:]HOSTPORT:GUESTPORT[/tcp|/udp]} (see {@link PublishedPort#parse})
  */
 public record LaunchRequest(String name, String image, Integer cpus, String memory, String disk, String target,
                             boolean force, List<String> constraints, String group, boolean noQueue,
-                            List<String> networks) {
+                            List<String> networks, List<String> publish) {
 
     public LaunchRequest {
         target = target == null ? "" : target;
         constraints = constraints == null ? List.of() : List.copyOf(constraints);
         group = group == null ? "" : group;
         networks = networks == null ? List.of() : List.copyOf(networks);
+        publish = publish == null ? List.of() : List.copyOf(publish);
+    }
+
+    public LaunchRequest(String name, String image, Integer cpus, String memory, String disk, String target,
+                         boolean force, List<String> constraints, String group, boolean noQueue,
+                         List<String> networks) {
+        this(name, image, cpus, memory, disk, target, force, constraints, group, noQueue, networks, List.of());
     }
 
     public LaunchRequest(String name, String image, Integer cpus, String memory, String disk, String target,

@@ -41,12 +41,18 @@ final class InstanceCommands {
                 description = "attach a NIC on this tenant network (eth1, eth2, ... in order; eth0 stays the "
                         + "provider NIC with NAT), with an address from its pool or IP; repeatable")
         java.util.List<String> networks = new java.util.ArrayList<>();
+        @Option(names = "--publish", paramLabel = "[ADDR:]HOSTPORT:GUESTPORT[/udp]",
+                description = "forward a port of the VM's host to a port of the guest through the provider NIC "
+                        + "(eth0, QEMU's user-mode NAT), e.g. 8080:80 (every address of the host) or "
+                        + "127.0.0.1:2222:22; TCP unless /udp; repeatable. The scheduler keeps two VMs publishing "
+                        + "one host port off one host")
+        java.util.List<String> publish = new java.util.ArrayList<>();
 
         @Override
         public Integer call() {
             var client = api.client();
             var request = new LaunchRequest(name, image, cpus, memory, disk, target == null ? "" : target, force,
-                    constraints, group == null ? "" : group, noQueue, networks);
+                    constraints, group == null ? "" : group, noQueue, networks, publish);
             if (dryRun) {
                 var preview = client.dryRun(request);
                 var t = new Table("HOST", "VERDICT");
@@ -122,6 +128,9 @@ final class InstanceCommands {
             for (var nic : i.nics()) {
                 System.out.println("NIC eth" + (nic.index() + 1) + ":    " + nic.network() + "  " + nic.mac() + "  "
                         + nic.ip());
+            }
+            for (var p : i.published()) {
+                System.out.println("Published:   " + p + " (host " + (i.host().isEmpty() ? "-" : i.host()) + ")");
             }
             var g = i.guest();
             System.out.println("Guest agent: " + (g.agentReady() ? "qemu-ga " + g.agentVersion() : "not answering"));

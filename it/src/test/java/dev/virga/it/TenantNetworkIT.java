@@ -27,7 +27,13 @@ class TenantNetworkIT {
             ok(cluster.cli("image", "build", "tiny"));
             ok(cluster.cli("network", "create", "blue", "--subnet", "10.20.0.0/24"));
             ok(cluster.cli("network", "create", "red", "--subnet", "10.20.0.0/24", "--project", "other"));
-            ok(cluster.cli("launch", "tiny", "a1", "--memory", "128M", "--network", "blue"));
+            int published = freePort();
+            // a bad forward is refused before anything is made
+            var bad = cluster.cli("launch", "tiny", "bad", "--memory", "128M", "--publish", "70000:80");
+            assertThat(bad.exit()).isEqualTo(1);
+            assertThat(bad.err()).contains("publish").contains("host port 70000 is not in 1..65535");
+            ok(cluster.cli("launch", "tiny", "a1", "--memory", "128M", "--network", "blue", "--publish",
+                    "127.0.0.1:" + published + ":8080"));
             ok(cluster.cli("launch", "tiny", "a2", "--memory", "128M", "--network", "blue:10.20.0.2"));
             // the other tenant's VM has the address a1 has in blue
             ok(cluster.cli("launch", "tiny", "b1", "--memory", "128M", "--network", "red:10.20.0.1"));
@@ -35,7 +41,15 @@ class TenantNetworkIT {
             var a1 = client.instance("a1").nics().getFirst();
             assertThat(a1.ip()).isEqualTo("10.20.0.1");
             var info = cluster.cli("info", "a1");
-            assertThat(info.out()).contains("NIC eth1:").contains("blue").contains(a1.mac()).contains("10.20.0.1");
+            assertThat(info.out()).contains("NIC eth1:").contains("blue").contains(a1.mac()).contains("10.20.0.1")
+                    .contains("Published:   127.0.0.1:" + published + "->8080/tcp");
+            // the host port is a1's on h1: another VM asking for it has no host
+            var clash = cluster.cli("launch", "tiny", "a3", "--memory", "128M", "--no-queue", "--publish",
+                    published + ":22");
+            assertThat(clash.exit()).isEqualTo(1);
+            assertThat(clash.err()).contains("host port already published here: 127.0.0.1:" + published
+                    + "->8080/tcp of a1");
+            assertThat(client.instances()).extracting(dev.virga.api.Instance::name).doesNotContain("bad", "a3");
             for (var vm : new String[] {"a1", "a2", "b1"}) {
                 Nic nic = client.instance(vm).nics().getFirst();
                 // the guest's eth1 has the server's address for it, by DHCP from the switch, and the provider NIC
@@ -45,6 +59,23 @@ class TenantNetworkIT {
                                 .contains("inet " + nic.ip() + "/24"));
                 assertThat(exec(cluster, vm, "cat /sys/class/net/eth1/address").out().strip()).isEqualTo(nic.mac());
                 assertThat(exec(cluster, vm, "ip route").out()).doesNotContain("default via 10.20.");
+            }
+
+            // the provider NIC: a published port reaches a1's service; a2 reaches the host (outbound NAT)
+            ok(exec(cluster, "a1", "(nc -ll -p 8080 -e /bin/hostname) > /dev/null 2>&1 < /dev/null &"));
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                    assertThat(readFrom(published)).isEqualTo("a1"));
+            assertThat(exec(cluster, "a2", "ip route").out()).contains("default via 10.0.2.2 dev eth0");
+            try (var listener = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                var got = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try (var s = listener.accept()) {
+                        return new String(s.getInputStream().readAllBytes()).strip();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                ok(exec(cluster, "a2", "echo outbound-from-a2 | nc 10.0.2.2 " + listener.getLocalPort()));
+                assertThat(got.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("outbound-from-a2");
             }
 
             ping(cluster, "a1", "10.20.0.2", true);
@@ -83,6 +114,8 @@ class TenantNetworkIT {
                     ping(cluster, "a1", "10.20.0.2", true));
             transfer(cluster, "a2", "a1", "10.20.0.1");
             assertThat(exec(cluster, "a1", "cat /proc/uptime").exit()).isZero();
+            assertThat(readFrom(published)).as("the published port lives in QEMU: the agent's restart keeps it")
+                    .isEqualTo("a1");
             assertThat(client.instance("a1").nics().getFirst()).isEqualTo(a1);
 
             // a network in use stays; its addresses go with the instances
@@ -94,6 +127,20 @@ class TenantNetworkIT {
             }
             ok(cluster.cli("network", "delete", "blue"));
             assertThat(client.network("red").nics()).isEmpty();
+        }
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** What a connection to the host's loopback port reads until the other side closes. */
+    private static String readFrom(int port) throws java.io.IOException {
+        try (var s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(20_000);
+            return new String(s.getInputStream().readAllBytes()).strip();
         }
     }
 

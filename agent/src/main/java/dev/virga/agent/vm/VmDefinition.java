@@ -16,10 +16,12 @@ import java.nio.file.StandardCopyOption;
  * @param kernel       the image's kernel for direct boot, empty when the disk boots itself
  * @param baseInstance for a copy, the VM whose snapshot {@code baseSnapshot} its disk reads through
  * @param nics         tenant-network NICs (kept here so restarts, adoption by a new agent and moves keep them)
+ * @param publish      host ports forwarded to the guest through its provider NIC (kept here likewise)
  */
 record VmDefinition(String name, String uuid, String imageFingerprint, int cpus, long memoryBytes, long diskBytes,
                     String mac, String machine, String kernel, String initrd, String cmdline, String baseInstance,
-                    String baseSnapshot, java.util.List<dev.virga.api.agent.NicSpec> nics) {
+                    String baseSnapshot, java.util.List<dev.virga.api.agent.NicSpec> nics,
+                    java.util.List<dev.virga.api.PublishedPort> publish) {
     static final String FILE = "vm.json";
 
     VmDefinition {
@@ -27,6 +29,7 @@ record VmDefinition(String name, String uuid, String imageFingerprint, int cpus,
         baseInstance = baseInstance == null ? "" : baseInstance;
         baseSnapshot = baseSnapshot == null ? "" : baseSnapshot;
         nics = nics == null ? java.util.List.of() : java.util.List.copyOf(nics);
+        publish = publish == null ? java.util.List.of() : java.util.List.copyOf(publish);
     }
 
     boolean isCopyOf(String instance, String snapshot) {

@@ -119,7 +119,7 @@ public final class VmHost implements AutoCloseable {
             var def = new VmDefinition(spec.name(), UUID.randomUUID().toString(), spec.imageFingerprint(),
                     spec.cpus(), spec.memoryBytes(), spec.diskBytes(), QemuCommandLine.macFor(spec.name()), "pc",
                     base.kernel(), base.initrd(), base.cmdline() + " virga.hostname=" + spec.name(),
-                    spec.baseInstance(), spec.baseSnapshot(), spec.nics());
+                    spec.baseInstance(), spec.baseSnapshot(), spec.nics(), spec.publish());
             var entry = new VmEntry(spec.name(), def, paths);
             launcher.start(entry, accelerator.get(), spec.resume() ? base.state() : java.util.Optional.empty());
             undo.push("kill QEMU of " + spec.name(), () -> entry.running().kill());
@@ -304,7 +304,7 @@ public final class VmHost implements AutoCloseable {
             }
             var moved = new VmDefinition(def.name(), def.uuid(), def.imageFingerprint(), def.cpus(), def.memoryBytes(),
                     def.diskBytes(), def.mac(), def.machine(), image.kernel().map(Path::toString).orElse(""),
-                    image.initrd().map(Path::toString).orElse(""), def.cmdline(), "", "", def.nics());
+                    image.initrd().map(Path::toString).orElse(""), def.cmdline(), "", "", def.nics(), def.publish());
             moved.write(tmp);
             Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             undo.push("remove " + dir, () -> Trees.delete(dir));

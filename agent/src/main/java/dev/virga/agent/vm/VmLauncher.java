@@ -226,7 +226,7 @@ final class VmLauncher {
                 entry.dir().resolve(DiskChain.read(entry.dir()).active()), optional(def.kernel()), optional(def.initrd()), def.cmdline(),
                 entry.vmPaths(), def.mac()).withTenantNics(def.nics().stream().map(n -> new VmConfig.TenantNic(
                         "n" + n.index(), n.mac(), dev.virga.agent.network.HostSwitch.socket(paths.runDir(def.name()),
-                        n.index()))).toList());
+                        n.index()))).toList()).withPublish(def.publish());
     }
 
     private static Optional<Path> optional(String p) {

@@ -8,12 +8,26 @@ package dev.virga.api.agent;
  * @param baseSnapshot for a copy: that snapshot
  * @param resume       for a copy of a stateful snapshot: start from its saved memory instead of booting
  * @param nics         its tenant-network NICs, in guest order after the provider NIC
+ * @param publish      host ports forwarded to guest ports through the provider NIC
  */
 public record VmSpec(String name, String imageFingerprint, int cpus, long memoryBytes, long diskBytes,
-                     String baseInstance, String baseSnapshot, boolean resume, java.util.List<NicSpec> nics) {
+                     String baseInstance, String baseSnapshot, boolean resume, java.util.List<NicSpec> nics,
+                     java.util.List<dev.virga.api.PublishedPort> publish) {
 
     public VmSpec {
         nics = nics == null ? java.util.List.of() : java.util.List.copyOf(nics);
+        publish = publish == null ? java.util.List.of() : java.util.List.copyOf(publish);
+    }
+
+    public VmSpec(String name, String imageFingerprint, int cpus, long memoryBytes, long diskBytes,
+                  String baseInstance, String baseSnapshot, boolean resume, java.util.List<NicSpec> nics) {
+        this(name, imageFingerprint, cpus, memoryBytes, diskBytes, baseInstance, baseSnapshot, resume, nics,
+                java.util.List.of());
+    }
+
+    public VmSpec withPublish(java.util.List<dev.virga.api.PublishedPort> publish) {
+        return new VmSpec(name, imageFingerprint, cpus, memoryBytes, diskBytes, baseInstance, baseSnapshot, resume,
+                nics, publish);
     }
 
     public VmSpec(String name, String imageFingerprint, int cpus, long memoryBytes, long diskBytes,
@@ -24,7 +38,7 @@ public record VmSpec(String name, String imageFingerprint, int cpus, long memory
 
     public VmSpec withNics(java.util.List<NicSpec> nics) {
         return new VmSpec(name, imageFingerprint, cpus, memoryBytes, diskBytes, baseInstance, baseSnapshot, resume,
-                nics);
+                nics, publish);
     }
 
     public static VmSpec fromImage(String name, String imageFingerprint, int cpus, long memoryBytes, long diskBytes) {

@@ -42,6 +42,7 @@ final class TinyRecipe {
       new RootFile("inittab", "etc/inittab", 0644),
       new RootFile("rcS", "etc/init.d/rcS", 0755),
       new RootFile("udhcpc-tenant", "etc/udhcpc/tenant.script", 0755),
+      new RootFile("udhcpc-provider", "etc/udhcpc/provider.script", 0755),
       new RootFile("rcK", "etc/init.d/rcK", 0755),
       new RootFile("qemu-ga", "etc/init.d/qemu-ga", 0755),
       new RootFile("shutdown", "sbin/shutdown", 0755),

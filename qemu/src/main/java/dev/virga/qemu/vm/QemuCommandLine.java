@@ -48,7 +48,7 @@ public final class QemuCommandLine {
         machine(args, config);
         control(args, paths);
         disk(args, config.disk());
-        network(args, config.macAddress());
+        network(args, config.macAddress(), config.publish());
         tenantNics(args, config.tenantNics());
         guestAgent(args, paths.guestAgentSocket());
         add(args, "-device", "virtio-rng-pci");
@@ -87,8 +87,16 @@ public final class QemuCommandLine {
         add(args, "-device", "virtio-blk-pci,drive=vda,id=vda-dev,bootindex=1");
     }
 
-    private static void network(List<String> args, String mac) {
-        add(args, "-netdev", "user,id=net0");
+    /**
+     * The provider NIC: QEMU's user-mode NAT (outbound access; the guest is 10.0.2.15, the host 10.0.2.2), with a
+     * {@code hostfwd} per published port.
+     */
+    private static void network(List<String> args, String mac, List<dev.virga.api.PublishedPort> publish) {
+        var netdev = new StringBuilder("user,id=net0");
+        for (var p : publish) {
+            netdev.append(",hostfwd=").append(p.hostfwd());
+        }
+        add(args, "-netdev", netdev.toString());
         add(args, "-device", "virtio-net-pci,netdev=net0,mac=" + mac + ",id=net0-dev");
     }
 

@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  */
 public record VmConfig(String name, String uuid, int cpus, long memoryBytes, Accelerator accelerator, String machine,
                        Path disk, Optional<Path> kernel, Optional<Path> initrd, String kernelCmdline,
-                       VmPaths paths, String macAddress, java.util.List<TenantNic> tenantNics) {
+                       VmPaths paths, String macAddress, java.util.List<TenantNic> tenantNics,
+                       java.util.List<dev.virga.api.PublishedPort> publish) {
 
     /**
      * A NIC on a tenant network: QEMU listens on {@code socket} ({@code -netdev stream,server=on}) for the switch.
@@ -58,6 +59,7 @@ public record VmConfig(String name, String uuid, int cpus, long memoryBytes, Acc
         require(macAddress != null && MAC.matcher(macAddress).matches(),
                 "MAC address '" + macAddress + "' must look like 52:54:00:ab:cd:ef (lower case)");
         tenantNics = tenantNics == null ? java.util.List.of() : java.util.List.copyOf(tenantNics);
+        publish = publish == null ? java.util.List.of() : java.util.List.copyOf(publish);
         require(tenantNics.stream().map(TenantNic::mac).distinct().count() == tenantNics.size()
                 && tenantNics.stream().noneMatch(n -> n.mac().equals(macAddress)), "every NIC needs its own MAC");
         require(initrd.isEmpty() || kernel.isPresent(), "an initrd (" + initrd.orElse(null) + ") needs a kernel");
@@ -70,19 +72,25 @@ public record VmConfig(String name, String uuid, int cpus, long memoryBytes, Acc
                     Path disk, Optional<Path> kernel, Optional<Path> initrd, String kernelCmdline,
                     VmPaths paths, String macAddress) {
         this(name, uuid, cpus, memoryBytes, accelerator(accelerator), machine, disk, kernel, initrd, kernelCmdline,
-                paths, macAddress, java.util.List.of());
+                paths, macAddress, java.util.List.of(), java.util.List.of());
     }
 
     public VmConfig(String name, String uuid, int cpus, long memoryBytes, Accelerator accelerator, String machine,
                     Path disk, Optional<Path> kernel, Optional<Path> initrd, String kernelCmdline,
                     VmPaths paths, String macAddress) {
         this(name, uuid, cpus, memoryBytes, accelerator, machine, disk, kernel, initrd, kernelCmdline, paths,
-                macAddress, java.util.List.of());
+                macAddress, java.util.List.of(), java.util.List.of());
     }
 
     public VmConfig withTenantNics(java.util.List<TenantNic> nics) {
         return new VmConfig(name, uuid, cpus, memoryBytes, accelerator, machine, disk, kernel, initrd, kernelCmdline,
-                paths, macAddress, nics);
+                paths, macAddress, nics, publish);
+    }
+
+    /** The same, with host ports forwarded to the guest through the provider NIC. */
+    public VmConfig withPublish(java.util.List<dev.virga.api.PublishedPort> forwards) {
+        return new VmConfig(name, uuid, cpus, memoryBytes, accelerator, machine, disk, kernel, initrd, kernelCmdline,
+                paths, macAddress, tenantNics, forwards);
     }
 
     public long memoryMiB() {

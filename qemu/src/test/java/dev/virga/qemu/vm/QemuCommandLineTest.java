@@ -53,6 +53,16 @@ class QemuCommandLineTest {
     }
 
     @Test
+    void publishedPortsAreHostForwardsOfTheProviderNic() {
+        var config = tiny(RUN, Optional.empty(), Optional.empty(), "").withPublish(List.of(
+                dev.virga.api.PublishedPort.parse("127.0.0.1:18080:80"),
+                dev.virga.api.PublishedPort.parse("5353:53/udp")));
+        String line = String.join(" ", QemuCommandLine.build(Path.of("qemu"), config));
+        assertThat(line).contains("-netdev user,id=net0,hostfwd=tcp:127.0.0.1:18080-:80,hostfwd=udp:0.0.0.0:5353-:53 "
+                + "-device virtio-net-pci,netdev=net0,mac=" + config.macAddress());
+    }
+
+    @Test
     void sameConfigGivesTheSameCommandLine() {
         var config = tiny(RUN, Optional.empty(), Optional.empty(), "");
         assertThat(QemuCommandLine.build(Path.of("qemu"), config)).isEqualTo(QemuCommandLine.build(Path.of("qemu"), config));

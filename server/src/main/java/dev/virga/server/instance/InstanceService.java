@@ -38,11 +38,13 @@ public final class InstanceService {
     private final dev.virga.server.scheduler.Placement placement;
     private final dev.virga.server.scheduler.Groups groups;
     private final dev.virga.server.network.Networks networks;
+    private final PublishedPorts published;
 
     public InstanceService(org.jdbi.v3.core.Jdbi jdbi, ImageCatalog images, Hosts hosts, Operations operations,
                            EventBus events, dev.virga.server.scheduler.Groups groups) {
         this.store = new InstanceStore(jdbi);
         this.networks = new dev.virga.server.network.Networks(jdbi);
+        this.published = new PublishedPorts(jdbi);
         this.groups = groups;
         this.placement = images.placement();
         this.images = images;
@@ -52,16 +54,18 @@ public final class InstanceService {
     }
 
     public List<Instance> list() {
-        return store.list().stream().map(r -> r.toApi().withNics(networks.nicsOf(r.name()))).toList();
+        return store.list().stream().map(r -> r.toApi().withNics(networks.nicsOf(r.name()))
+                .withPublished(published.of(r.name()))).toList();
     }
 
     public Instance get(String name) {
-        return store.get(name).toApi().withNics(networks.nicsOf(name));
+        return store.get(name).toApi().withNics(networks.nicsOf(name)).withPublished(published.of(name));
     }
 
     /** Validates, records the instance as pending and starts the launch operation. */
     public Operation launch(LaunchRequest request, long receivedNanos) {
         var spec = LaunchSpec.of(request);
+        var forwards = PublishedPorts.parse(request.publish());
         var image = images.find(spec.image()).orElseThrow(() -> new ApiError.NotFound("image", spec.image()));
         long disk = spec.diskBytes() == 0 ? image.image().virtualSize() : spec.diskBytes();
         if (disk < image.image().virtualSize()) {
@@ -81,6 +85,7 @@ public final class InstanceService {
         store.insert(spec, image.image().fingerprint(), disk);
         try {
             networks.allocate(spec.name(), request.networks());
+            published.store(spec.name(), forwards);
         } catch (RuntimeException e) {
             store.delete(spec.name());
             throw e;
@@ -142,7 +147,8 @@ public final class InstanceService {
                 : groups.find(spec.placing().group()).map(g -> new dev.virga.server.scheduler.Scheduler.GroupRule(
                         g.name(), dev.virga.api.Group.ANTI_AFFINITY.equals(g.policy())));
         return new dev.virga.server.scheduler.Scheduler.Demand(spec.cpus(), spec.memoryBytes(), disk, fingerprint,
-                ImageCatalog.ARCH, dev.virga.server.scheduler.Constraint.parseAll(spec.placing().constraints()), group);
+                ImageCatalog.ARCH, dev.virga.server.scheduler.Constraint.parseAll(spec.placing().constraints()), group,
+                published.of(spec.name()));
     }
 
     /**
@@ -199,7 +205,8 @@ public final class InstanceService {
         images.ensureOn(fingerprint, host, progress::update);
         progress.update("making the disk and starting QEMU on " + host);
         var status = hosts.client(host).create(VmSpec.fromImage(spec.name(), fingerprint, spec.cpus(),
-                spec.memoryBytes(), disk).withNics(networks.specsOf(spec.name())));
+                spec.memoryBytes(), disk).withNics(networks.specsOf(spec.name()))
+                .withPublish(published.of(spec.name())));
         long launchMillis = (System.nanoTime() - receivedNanos) / 1_000_000;
         store.started(spec.name(), status.accelerator(), status.guest());
         store.launchMillis(spec.name(), launchMillis);

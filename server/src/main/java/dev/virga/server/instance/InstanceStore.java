@@ -115,6 +115,7 @@ final class InstanceStore {
     void delete(String name) {
         jdbi.useTransaction(h -> {
             h.createUpdate("DELETE FROM nics WHERE instance = :n").bind("n", name).execute();
+            h.createUpdate("DELETE FROM published_ports WHERE instance = :n").bind("n", name).execute();
             h.createUpdate("DELETE FROM instances WHERE name = :n").bind("n", name).execute();
         });
     }

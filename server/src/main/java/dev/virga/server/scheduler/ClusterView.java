@@ -47,12 +47,13 @@ final class ClusterView {
                 h.createQuery("SELECT host FROM image_hosts WHERE fingerprint = :f").bind("f", f)
                         .mapTo(String.class).list()));
         var members = groupMembers(h, demand);
+        var clashes = portClashes(h, demand);
         var states = new ArrayList<Scheduler.HostState>(hosts.size());
         for (var r : hosts) {
             var a = allocated.getOrDefault(r.name(), NONE);
             states.add(new Scheduler.HostState(r.name(), r.online(), r.mode(), r.arch(), r.labels(), r.cpus(),
                     r.memoryBytes(), r.diskBytes(), (int) a[0], a[1], a[2], withImage.contains(r.name()),
-                    members.getOrDefault(r.name(), Set.of())));
+                    members.getOrDefault(r.name(), Set.of()), clashes.getOrDefault(r.name(), List.of())));
         }
         return states;
     }
@@ -107,6 +108,35 @@ final class ClusterView {
                         rs.getString("mode"), rs.getString("arch"), labels(rs.getString("labels_json")),
                         rs.getInt("cpus"), rs.getLong("memory_bytes"), rs.getLong("disk_bytes")))
                 .list();
+    }
+
+    /**
+     * Per host, the forwards there (of instances on it or moving to it) whose host port the demand's forwards would
+     * clash with; read only for a demand that publishes ports.
+     */
+    static Map<String, List<String>> portClashes(Handle h, Scheduler.Demand demand) {
+        var clashes = new HashMap<String, List<String>>();
+        if (demand.publish().isEmpty()) {
+            return clashes;
+        }
+        h.createQuery("SELECT p.instance, p.protocol, p.host_address, p.host_port, p.guest_port, i.host, i.moving_to "
+                        + "FROM published_ports p JOIN instances i ON i.name = p.instance WHERE i.host <> '' "
+                        + "OR i.moving_to <> ''")
+                .map((rs, ctx) -> {
+                    var taken = new dev.virga.api.PublishedPort(rs.getString("protocol"), rs.getString("host_address"),
+                            rs.getInt("host_port"), rs.getInt("guest_port"));
+                    if (demand.publish().stream().anyMatch(taken::clashesWith)) {
+                        for (var host : List.of(rs.getString("host"), rs.getString("moving_to"))) {
+                            if (!host.isEmpty()) {
+                                clashes.computeIfAbsent(host, k -> new ArrayList<>())
+                                        .add(taken + " of " + rs.getString("instance"));
+                            }
+                        }
+                    }
+                    return taken;
+                })
+                .list();
+        return clashes;
     }
 
     /** Members of the demand's placement group per host (where they are, and where they are moving to). */

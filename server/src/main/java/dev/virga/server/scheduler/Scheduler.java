@@ -35,7 +35,17 @@ public final class Scheduler {
 
     /** What a new instance needs. */
     public record Demand(int cpus, long memoryBytes, long diskBytes, String fingerprint, String arch,
-                         List<Constraint> constraints, Optional<GroupRule> group) {
+                         List<Constraint> constraints, Optional<GroupRule> group,
+                         List<dev.virga.api.PublishedPort> publish) {
+        public Demand {
+            publish = publish == null ? List.of() : List.copyOf(publish);
+        }
+
+        public Demand(int cpus, long memoryBytes, long diskBytes, String fingerprint, String arch,
+                      List<Constraint> constraints, Optional<GroupRule> group) {
+            this(cpus, memoryBytes, diskBytes, fingerprint, arch, constraints, group, List.of());
+        }
+
         public Demand(int cpus, long memoryBytes, String fingerprint) {
             this(cpus, memoryBytes, 0, fingerprint, "", List.of(), Optional.empty());
         }
@@ -46,10 +56,23 @@ public final class Scheduler {
      *
      * @param mode         active, standby or maintenance
      * @param groupMembers members of the demand's group already on this host
+     * @param portClashes  host ports the demand publishes that instances on this host publish already, each as
+     *                     {@code <forward> of <instance>}
      */
     public record HostState(String name, boolean online, String mode, String arch, Map<String, String> labels,
                             int cpus, long memoryBytes, long diskBytes, int allocatedCpus, long allocatedMemory,
-                            long allocatedDisk, boolean hasImage, Set<String> groupMembers) {
+                            long allocatedDisk, boolean hasImage, Set<String> groupMembers, List<String> portClashes) {
+        public HostState {
+            portClashes = portClashes == null ? List.of() : List.copyOf(portClashes);
+        }
+
+        public HostState(String name, boolean online, String mode, String arch, Map<String, String> labels,
+                         int cpus, long memoryBytes, long diskBytes, int allocatedCpus, long allocatedMemory,
+                         long allocatedDisk, boolean hasImage, Set<String> groupMembers) {
+            this(name, online, mode, arch, labels, cpus, memoryBytes, diskBytes, allocatedCpus, allocatedMemory,
+                    allocatedDisk, hasImage, groupMembers, List.of());
+        }
+
         public static final String ACTIVE = "active";
         public static final String STANDBY = "standby";
         public static final String MAINTENANCE = "maintenance";
@@ -122,7 +145,7 @@ public final class Scheduler {
     private static HostState withMode(HostState h, String mode) {
         return new HostState(h.name(), h.online(), mode, h.arch(), h.labels(), h.cpus(), h.memoryBytes(),
                 h.diskBytes(), h.allocatedCpus(), h.allocatedMemory(), h.allocatedDisk(), h.hasImage(),
-                h.groupMembers());
+                h.groupMembers(), h.portClashes());
     }
 
     /**
@@ -170,6 +193,9 @@ public final class Scheduler {
                 return refused("constraint " + c + " not met (" + c.label() + "="
                         + labels.getOrDefault(c.label(), "") + ")", false);
             }
+        }
+        if (!h.portClashes().isEmpty()) {
+            return refused("host port already published here: " + String.join(", ", h.portClashes()), false);
         }
         if (!h.hasImage() && !copyable) {
             return refused("no online host holds image " + d.fingerprint().substring(0, Math.min(12, d.fingerprint().length())),
