@@ -54,9 +54,9 @@ final class NetworkBench implements Callable<Integer> {
             double switchSeconds = seconds(run(client, "nb1", "a=$(cut -d' ' -f1 /proc/uptime); "
                     + "nc " + ip2 + " 5001 < /tmp/data; b=$(cut -d' ' -f1 /proc/uptime); echo $a $b"));
 
-            // the provider NIC (eth0, QEMU's user-mode NAT) as QEMU configures it by default: guest 10.0.2.15,
+            // the provider NIC (eth0, QEMU's user-mode NAT, configured by DHCP in the guest): guest 10.0.2.15,
             // host 10.0.2.2, which is this machine's loopback
-            run(client, "nb1", "ip addr add 10.0.2.15/24 dev eth0 2>/dev/null; ip link set eth0 up; sleep 1");
+            waitFor(client, "nb1", "ip -4 addr show dev eth0 | grep -q 'inet 10.0.2.15/'");
             var userRtt = rtt(run(client, "nb1", "ping -c " + pings + " -i 0.2 10.0.2.2"));
             double userSeconds;
             try (var sink = new ServerSocket()) {

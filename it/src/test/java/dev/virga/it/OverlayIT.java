@@ -12,7 +12,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * One tenant network across two real agents: each agent's switch reports its VXLAN endpoint, the server sends each
  * the MACs living behind the other, and guests on different hosts get their addresses and talk (ping, TCP with a
- * checksum, both ways); after a cold move puts both on one host they still do.
+ * checksum, both ways); after a cold move puts both on one host they still do, and after a live move back.
  */
 class OverlayIT {
     @TempDir
@@ -51,6 +51,16 @@ class OverlayIT {
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
                     ping(cluster, "x2", x1));
             assertThat(client.instance("x2").nics().getFirst().ip()).isEqualTo(x2);
+
+            // and live back to h2: the guest keeps running, its NIC follows it, the hosts' tables follow the move
+            ok(exec(cluster, "x2", "cat /proc/uptime > /tmp/before-live"));
+            var live = cluster.cli("move", "x2", "--target", "h2", "--live");
+            assertThat(live.exit()).as(live.toString()).isZero();
+            assertThat(client.instance("x2").host()).isEqualTo("h2");
+            assertThat(exec(cluster, "x2", "cat /tmp/before-live").exit()).as("not rebooted").isZero();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
+                    ping(cluster, "x1", x2));
+            transfer(cluster, "x2", "x1", x1);
             ok(cluster.cli("delete", "x1", "--force"));
             ok(cluster.cli("delete", "x2", "--force"));
             ok(cluster.cli("network", "delete", "wide"));
