@@ -21,11 +21,13 @@ import java.util.regex.Pattern;
 /**
  * Guest networking under this machine's accelerator: ping RTT and TCP throughput between two guests on one tenant
  * network (through the host's virtual switch), next to the same from a guest to the host over QEMU's user-mode
- * network (the provider NIC) for context.
+ * network (the provider NIC), and guest to guest through both guests' user-mode networks (a published port), for
+ * context.
  */
 @Command(name = "network", mixinStandardHelpOptions = true,
-        description = "Ping RTT and TCP throughput guest to guest through the virtual switch, and guest to host "
-                + "through QEMU's user-mode network, on the running `virga up`.")
+        description = "Ping RTT and TCP throughput guest to guest through the virtual switch, guest to host "
+                + "through QEMU's user-mode network, and guest to guest through both guests' user-mode networks "
+                + "(a published port), on the running `virga up`.")
 final class NetworkBench implements Callable<Integer> {
     private static final String NET = "bench-net";
     private static final Pattern RTT = Pattern.compile("min/avg/max = ([0-9.]+)/([0-9.]+)/([0-9.]+) ms");
@@ -40,9 +42,15 @@ final class NetworkBench implements Callable<Integer> {
         var client = new VirgaClient(URI.create(api));
         client.createNetwork(new NetworkRequest(NET, "10.99.0.0/24", "", "bench"));
         try {
+            int published;
+            try (var free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                published = free.getLocalPort();
+            }
             for (var vm : List.of("nb1", "nb2")) {
+                // nb2's port 5002 is published on the host: nb1 reaches it through both user-mode networks
                 ApiOptions.await(client, client.launch(new LaunchRequest(vm, "tiny", 1, "256M", "", "", false,
-                        List.of(), "", false, List.of(NET))), "launch " + vm);
+                        List.of(), "", false, List.of(NET), vm.equals("nb2")
+                        ? List.of("127.0.0.1:" + published + ":5002") : List.of())), "launch " + vm);
             }
             var ip2 = client.instance("nb2").nics().getFirst().ip();
             waitFor(client, "nb1", "ping -c 1 -W 2 " + ip2);
@@ -67,12 +75,19 @@ final class NetworkBench implements Callable<Integer> {
                         + "echo $a $b"));
                 reader.join(5000);
             }
+            run(client, "nb2", "(sleep 600 | nc -l -p 5002 > /dev/null) > /dev/null 2>&1 < /dev/null &");
+            waitFor(client, "nb2", "ip -4 addr show dev eth0 | grep -q 'inet 10.0.2.15/'");
+            Thread.sleep(500);
+            double userGuestSeconds = seconds(run(client, "nb1", "a=$(cut -d' ' -f1 /proc/uptime); "
+                    + "nc 10.0.2.2 " + published + " < /tmp/data; b=$(cut -d' ' -f1 /proc/uptime); echo $a $b"));
             System.out.printf(Locale.ROOT, "%-44s %18s %14s%n", "", "ping RTT avg (min-max)", "TCP " + mib + " MiB");
             System.out.printf(Locale.ROOT, "%-44s %8.2f ms (%.2f-%.2f) %8.2f MiB/s%n",
                     "guest -> guest, tenant network (virtual switch)", switchRtt[1], switchRtt[0], switchRtt[2],
                     mib / switchSeconds);
             System.out.printf(Locale.ROOT, "%-44s %8.2f ms (%.2f-%.2f) %8.2f MiB/s%n",
                     "guest -> host, QEMU user-mode network", userRtt[1], userRtt[0], userRtt[2], mib / userSeconds);
+            System.out.printf(Locale.ROOT, "%-44s %18s %8.2f MiB/s%n",
+                    "guest -> guest, user-mode + published port", "(no ICMP)", mib / userGuestSeconds);
         } finally {
             for (var vm : List.of("nb1", "nb2")) {
                 try {

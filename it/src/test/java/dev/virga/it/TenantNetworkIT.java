@@ -83,6 +83,22 @@ class TenantNetworkIT {
             transfer(cluster, "a1", "a2", "10.20.0.2");
             transfer(cluster, "a2", "a1", "10.20.0.1");
 
+            // a copy of the running a2 is on blue too, with a NIC of its own: it boots (not from a2's memory, which
+            // holds a2's addresses) and gets its own address by DHCP
+            var copied = cluster.cli("copy", "a2", "a2c");
+            assertThat(copied.exit()).as(copied.toString()).isZero();
+            Nic copyNic = client.instance("a2c").nics().getFirst();
+            assertThat(copyNic.network()).isEqualTo("blue");
+            assertThat(copyNic.ip()).isNotIn("10.20.0.1", "10.20.0.2");
+            assertThat(copyNic.mac()).isNotEqualTo(client.instance("a2").nics().getFirst().mac());
+            assertThat(client.instance("a2c").published()).isEmpty();
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
+                    assertThat(exec(cluster, "a2c", "ip -4 addr show dev eth1").out())
+                            .contains("inet " + copyNic.ip() + "/24"));
+            ping(cluster, "a2c", "10.20.0.1", true);
+            ping(cluster, "a2", "10.20.0.1", true);
+            ok(cluster.cli("delete", "a2c", "--force"));
+
             // overlapping subnets of two tenants: b1 (red 10.20.0.1) reaches nobody in blue, and blue's broadcasts
             // never reach it
             ping(cluster, "b1", "10.20.0.2", false);

@@ -268,6 +268,9 @@ public final class InstanceService {
         boolean running = src.state() == InstanceState.RUNNING || src.state() == InstanceState.PAUSED;
         store.insertCopy(name, src, snapshot);
         try {
+            // the copy is on the source's tenant networks with NICs of its own (new MACs, new addresses); its
+            // published ports are not copied (they would clash on the one host both run on)
+            networks.allocate(name, networks.nicsOf(source).stream().map(dev.virga.api.Nic::network).toList());
             return operations.start("copy", name, progress -> {
                 try {
                     return runCopy(src, name, snapshot, implicit, running, request.stateless(), receivedNanos,
@@ -298,11 +301,16 @@ public final class InstanceService {
             snap = agent.snapshots(src.name()).stream().filter(x -> x.name().equals(snapshot)).findFirst()
                     .orElseThrow(() -> new ApiError.NotFound("snapshot", src.name() + "/" + snapshot));
         }
-        boolean resume = snap.stateful() && !stateless;
+        var nics = networks.specsOf(name);
+        // a guest resumed from the source's memory would wake up with the source's MACs and addresses: with tenant
+        // NICs the copy boots from the snapshot's disk instead and gets its own by DHCP
+        boolean resume = snap.stateful() && !stateless && nics.isEmpty();
         store.state(name, InstanceState.CREATING, "");
-        progress.update("making " + name + " over " + src.name() + "/" + snapshot + (resume ? ", resuming its memory" : ""));
+        progress.update("making " + name + " over " + src.name() + "/" + snapshot + (resume ? ", resuming its memory"
+                : snap.stateful() && !stateless ? ", booting (it has tenant NICs of its own, so not from the "
+                + "source's memory)" : ""));
         var status = agent.create(new VmSpec(name, src.fingerprint(), src.cpus(), src.memoryBytes(), src.diskBytes(),
-                src.name(), snapshot, resume));
+                src.name(), snapshot, resume).withNics(nics));
         long millis = (System.nanoTime() - receivedNanos) / 1_000_000;
         store.started(name, status.accelerator(), status.guest());
         store.launchMillis(name, millis);
