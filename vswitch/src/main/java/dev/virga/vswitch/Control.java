@@ -119,7 +119,7 @@ final class Control {
     }
 
     void setRemote(int vni, MacAddress mac, InetSocketAddress endpoint) {
-        segments.require(vni).remotes.put(Segment.macKey(mac.value()), remotes.intern(endpoint), 0);
+        segments.require(vni).remotes.put(Segment.macKey(mac.value()), remotes.configure(endpoint), 0);
     }
 
     void removeRemote(int vni, MacAddress mac) {
@@ -128,7 +128,7 @@ final class Control {
 
     void setFloodRemotes(int vni, Set<InetSocketAddress> hosts) {
         Segment segment = segments.require(vni);
-        segment.floodRemotes = hosts.stream().mapToInt(remotes::intern).distinct().toArray();
+        segment.floodRemotes = hosts.stream().mapToInt(remotes::configure).distinct().toArray();
     }
 
     void putLoadBalancer(LoadBalancerSpec spec) {

@@ -66,7 +66,7 @@ final class Dataplane implements Output {
             overlay.rxFrames++;
             int length = overlay.receiveBuffer.position() - Overlay.HEADER;
             packet.reset(overlay.receiveBuffer, overlay.receiveView, Overlay.HEADER, length, null,
-                    remotes.intern(from), segment);
+                    remotes.sender(from, segment), segment);
             if (!pipeline.run(packet)) {
                 overlay.rxDropped++;
             }

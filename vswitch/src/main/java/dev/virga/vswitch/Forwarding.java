@@ -70,6 +70,9 @@ final class Forwarding implements Stage {
         if (p.ingress != null) {
             location = p.ingress.index;
         } else {
+            if (p.remoteSource == RemoteHosts.UNKNOWN) {
+                return; // which of several switches on its IP sent it is not known: floods reach the MAC
+            }
             int known = segment.learned.getFresh(key, notBefore);
             if (known >= 0 && ports.byIndex[known] != null && ports.byIndex[known].mac == src) {
                 return;

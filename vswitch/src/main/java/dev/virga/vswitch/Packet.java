@@ -14,7 +14,10 @@ public final class Packet {
     int length;
     /** The local port the frame came from; null when it came over the overlay. */
     Port ingress;
-    /** The remote host it came from (index in {@link RemoteHosts}) when it came over the overlay, else -1. */
+    /**
+     * The remote host it came from (index in {@link RemoteHosts}) when it came over the overlay; -1 when it
+     * came from a port, or over the overlay from a switch that cannot be told apart ({@link RemoteHosts#UNKNOWN}).
+     */
     int remoteSource = -1;
     Segment segment;
     /** Set when the destination is known: a local port ... */

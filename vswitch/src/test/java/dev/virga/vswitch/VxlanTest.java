@@ -109,6 +109,63 @@ class VxlanTest {
         }
     }
 
+    @Test
+    void aSenderIsKnownByItsIpSoRepliesGoToItsListeningPortNotTheSourcePort() throws IOException {
+        try (Lab lab = new Lab(dir);
+             DatagramChannel listening = DatagramChannel.open();
+             DatagramChannel sending = DatagramChannel.open();
+             DatagramChannel listening2 = DatagramChannel.open()) {
+            for (DatagramChannel c : new DatagramChannel[] {listening, sending, listening2}) {
+                c.bind(new InetSocketAddress("127.0.0.1", 0));
+                c.socket().setSoTimeout(10_000);
+            }
+            InetSocketAddress peer = (InetSocketAddress) listening.getLocalAddress();
+            lab.vswitch.createNetwork(10);
+            FakeQemu a = lab.nic("a", 10, "52:54:00:00:01:0a", "10.0.0.1");
+            lab.vswitch.setFloodRemotes(10, Set.of(peer));
+
+            // the peer's frames come from another port than the one it listens on (RFC 7348 source port entropy)
+            long x = mac("52:54:00:00:09:01");
+            byte[] fromX = raw(A, x, "from behind the peer, sent from another port");
+            sending.send(vxlan(0x08, 10, fromX), lab.vswitch.overlayAddress());
+            a.assertNext(fromX);
+            byte[] toX = raw(x, A, "unicast to X");
+            a.send(toX);
+            assertThat(payload(listening)).as("to the peer's listening port").isEqualTo(toX);
+            assertThat(lab.vswitch.stats().overlay().txFrames()).isEqualTo(1);
+
+            // two switches on one IP (several agents on a machine): a frame from a third port is not learned,
+            // so the reply is flooded to both rather than sent to the wrong one
+            InetSocketAddress peer2 = (InetSocketAddress) listening2.getLocalAddress();
+            lab.vswitch.setFloodRemotes(10, Set.of(peer, peer2));
+            long y = mac("52:54:00:00:09:02");
+            byte[] fromY = raw(A, y, "from one of two switches on 127.0.0.1");
+            sending.send(vxlan(0x08, 10, fromY), lab.vswitch.overlayAddress());
+            a.assertNext(fromY);
+            byte[] toY = raw(y, A, "to Y, not learned");
+            a.send(toY);
+            assertThat(payload(listening)).isEqualTo(toY);
+            assertThat(payload(listening2)).isEqualTo(toY);
+            // one sent from its listening port is told apart by the port
+            byte[] fromZ = raw(A, mac("52:54:00:00:09:03"), "from the second, from its listening port");
+            listening2.send(vxlan(0x08, 10, fromZ), lab.vswitch.overlayAddress());
+            a.assertNext(fromZ);
+            byte[] toZ = raw(mac("52:54:00:00:09:03"), A, "to Z, learned behind the second");
+            a.send(toZ);
+            assertThat(payload(listening2)).isEqualTo(toZ);
+            assertThat(lab.vswitch.stats().overlay().txFrames()).isEqualTo(4);
+            sending.configureBlocking(false);
+            assertThat(sending.receive(ByteBuffer.allocate(2000))).as("nothing to the source port").isNull();
+        }
+    }
+
+    /** The frame inside the next VXLAN datagram that arrives on {@code c} (blocking, 10 s at most). */
+    static byte[] payload(DatagramChannel c) throws IOException {
+        java.net.DatagramPacket packet = new java.net.DatagramPacket(new byte[2000], 2000);
+        c.socket().receive(packet);
+        return Arrays.copyOfRange(packet.getData(), 8, packet.getLength());
+    }
+
     static ByteBuffer vxlan(int flags, int vni, byte[] frame) {
         return ByteBuffer.allocate(8 + frame.length).put((byte) flags).put(new byte[3]).putInt(vni << 8).put(frame).flip();
     }
