@@ -90,7 +90,7 @@ final class Dataplane implements Output {
 
     @Override
     public void toRemote(int vni, int remote, ByteBuffer src, int offset, int length) {
-        overlay.send(vni, src, offset, length, remotes.endpoint(remote));
+        overlay.send(vni, src, offset, length, remotes, remote);
     }
 
     /** The ports that got frames since the last call; the list is emptied. */

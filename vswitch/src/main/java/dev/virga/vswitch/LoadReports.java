@@ -61,7 +61,7 @@ final class LoadReports {
             f.put(i, (byte) 0);
         }
         for (int remote : segment.floodRemotes) {
-            overlay.send(segment.vni, f, 0, length, remotes.endpoint(remote));
+            overlay.send(segment.vni, f, 0, length, remotes, remote);
         }
     }
 

@@ -6,13 +6,22 @@ import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.util.Arrays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * VXLAN (RFC 7348) between hosts' switches: each frame in one UDP datagram behind an 8-byte header
- * (flags with the I bit, 24-bit VNI). Sent from the receiving socket, so a peer can answer the
- * source address. Non-blocking: a datagram the kernel will not take now is dropped and counted.
+ * (flags with the I bit, 24-bit VNI). Received on one socket. Sent, to a host the control plane
+ * named, from a socket of its own connected to that host (same local IP, any free port): a write on a
+ * connected socket skips the kernel's route lookup and the JDK's address conversion that a sendto
+ * does per datagram. The peer knows the sender by its IP ({@link RemoteHosts}), as it must for
+ * RFC 7348 senders that vary the source port. A host only learned from its datagrams gets them from
+ * the receiving socket. Non-blocking: a datagram the kernel will not take now is dropped and counted
+ * (also when the peer's port answered unreachable: connected sockets report ICMP errors).
  */
 final class Overlay implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Overlay.class);
     static final int HEADER = 8;
     static final int FLAG_VNI_VALID = 0x08;
     /** Asked for; the kernel caps it at net.core.rmem_max / wmem_max. */
@@ -23,6 +32,8 @@ final class Overlay implements AutoCloseable {
     final ByteBuffer receiveBuffer = ByteBuffer.allocateDirect(HEADER + Port.MAX_FRAME);
     final ByteBuffer receiveView = receiveBuffer.duplicate();
     private final ByteBuffer sendBuffer = ByteBuffer.allocateDirect(HEADER + Port.MAX_FRAME);
+    /** By remote host index: the connected socket frames to it leave from, opened at its first frame. */
+    private DatagramChannel[] links = new DatagramChannel[16];
     long rxFrames;
     long txFrames;
     long rxDropped;
@@ -42,15 +53,20 @@ final class Overlay implements AutoCloseable {
         }
     }
 
-    void send(int vni, ByteBuffer src, int offset, int length, InetSocketAddress to) {
+    void send(int vni, ByteBuffer src, int offset, int length, RemoteHosts remotes, int remote) {
         ByteBuffer out = sendBuffer;
         out.clear();
         out.putInt(0, FLAG_VNI_VALID << 24);
         out.putInt(4, vni << 8);
         out.put(HEADER, src, offset, length);
         out.limit(HEADER + length);
+        DatagramChannel link = remote < links.length ? links[remote] : null;
+        if (link == null) {
+            link = link(remotes, remote);
+        }
         try {
-            if (channel.send(out, to) == 0) {
+            int sent = link == channel ? channel.send(out, remotes.endpoint(remote)) : link.write(out);
+            if (sent == 0) {
                 txDropped++;
             } else {
                 txFrames++;
@@ -58,6 +74,31 @@ final class Overlay implements AutoCloseable {
         } catch (IOException e) {
             txDropped++;
         }
+    }
+
+    /** The socket to send to {@code remote} from: its own once the control plane named it, else the receiving one. */
+    private DatagramChannel link(RemoteHosts remotes, int remote) {
+        if (!remotes.configured(remote)) {
+            return channel; // learned from a datagram only: no socket per source address a peer may use
+        }
+        if (remote >= links.length) {
+            links = Arrays.copyOf(links, Math.max(remote + 1, links.length * 2));
+        }
+        InetSocketAddress to = remotes.endpoint(remote);
+        DatagramChannel link = null;
+        try {
+            link = DatagramChannel.open();
+            link.configureBlocking(false);
+            link.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
+            link.bind(new InetSocketAddress(address.getAddress(), 0)); // the IP peers know this switch by
+            link.connect(to);
+            links[remote] = link;
+        } catch (IOException e) {
+            log.warn("cannot open a VXLAN socket to {} ({}); sending from the receiving socket", to, e.getMessage());
+            closeQuietly(link);
+            links[remote] = channel;
+        }
+        return links[remote];
     }
 
     /** Receives one datagram into {@link #receiveBuffer}; returns its sender, or null when none is waiting. */
@@ -78,6 +119,21 @@ final class Overlay implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        for (DatagramChannel link : links) {
+            if (link != channel) {
+                closeQuietly(link);
+            }
+        }
         channel.close();
+    }
+
+    private static void closeQuietly(DatagramChannel c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                log.debug("closing a VXLAN socket: {}", e.getMessage());
+            }
+        }
     }
 }
