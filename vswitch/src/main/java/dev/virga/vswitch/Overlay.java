@@ -1,7 +1,10 @@
 package dev.virga.vswitch;
 
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
 import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -41,7 +44,10 @@ final class Overlay implements AutoCloseable {
 
     Overlay(InetSocketAddress bind) {
         try {
-            channel = DatagramChannel.open();
+            // IPv4 only when bound to an IPv4 address: the wildcard keeps taking both families
+            InetAddress ip = bind.getAddress();
+            channel = ip instanceof Inet4Address && !ip.isAnyLocalAddress()
+                    ? DatagramChannel.open(StandardProtocolFamily.INET) : DatagramChannel.open();
             channel.configureBlocking(false);
             // one datagram per frame: small frames fill the default 208 KiB buffer after a few hundred
             channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
@@ -85,12 +91,21 @@ final class Overlay implements AutoCloseable {
             links = Arrays.copyOf(links, Math.max(remote + 1, links.length * 2));
         }
         InetSocketAddress to = remotes.endpoint(remote);
+        InetAddress local = address.getAddress();
+        boolean v4 = to.getAddress() instanceof Inet4Address;
+        if (!local.isAnyLocalAddress() && v4 != local instanceof Inet4Address) {
+            links[remote] = channel; // the other family than the one this switch listens on: as before
+            return channel;
+        }
         DatagramChannel link = null;
         try {
-            link = DatagramChannel.open();
+            // an IPv4 socket to an IPv4 host: the JDK's default IPv6 socket goes through the kernel's IPv6
+            // UDP code, which hands IPv4-mapped destinations on as if unconnected (a route lookup each time)
+            link = DatagramChannel.open(v4 ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
             link.configureBlocking(false);
             link.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
-            link.bind(new InetSocketAddress(address.getAddress(), 0)); // the IP peers know this switch by
+            // from the IP peers know this switch by, when it listens on one
+            link.bind(local.isAnyLocalAddress() ? null : new InetSocketAddress(local, 0));
             link.connect(to);
             links[remote] = link;
         } catch (IOException e) {
