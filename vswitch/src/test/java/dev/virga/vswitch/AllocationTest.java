@@ -49,4 +49,41 @@ class AllocationTest {
             assertThat((double) allocated / frames).as("bytes allocated per frame on the loop thread").isLessThan(1.0);
         }
     }
+
+    @Test
+    void vxlanSendAndReceiveAllocateNothingPerFrame() throws java.io.IOException {
+        try (Lab one = new Lab(java.nio.file.Files.createDirectory(dir.resolve("one")));
+             Lab two = new Lab(java.nio.file.Files.createDirectory(dir.resolve("two")))) {
+            one.vswitch.createNetwork(1);
+            two.vswitch.createNetwork(1);
+            FakeQemu a = one.nic("a", 1, "52:54:00:00:00:0a", "10.0.0.10");
+            FakeQemu b = two.nic("b", 1, "52:54:00:00:00:0b", "10.0.0.11");
+            long A = mac("52:54:00:00:00:0a");
+            long B = mac("52:54:00:00:00:0b");
+            one.vswitch.setRemote(1, new MacAddress(B), two.vswitch.overlayAddress());
+            two.vswitch.setRemote(1, new MacAddress(A), one.vswitch.overlayAddress());
+            byte[] frame = udp(B, A, ip("10.0.0.10"), ip("10.0.0.11"), 1000, 2000, new byte[100]);
+            a.send(frame); // opens host one's socket to host two
+            b.receive();
+            Thread[] loops = {one.vswitch.loopThread(), two.vswitch.loopThread()};
+            long[] before = new long[2];
+            for (int i = 0; i < 2; i++) {
+                before[i] = THREADS.getThreadAllocatedBytes(loops[i].threadId());
+            }
+            int frames = 20_000;
+            for (int chunk = 0; chunk < frames; chunk += 100) {
+                for (int i = 0; i < 100; i++) {
+                    a.send(frame);
+                }
+                for (int i = 0; i < 100; i++) {
+                    b.receive();
+                }
+            }
+            for (int i = 0; i < 2; i++) {
+                long allocated = THREADS.getThreadAllocatedBytes(loops[i].threadId()) - before[i];
+                assertThat((double) allocated / frames).as("bytes per frame on host " + (i + 1) + "'s loop thread")
+                        .isLessThan(1.0);
+            }
+        }
+    }
 }
