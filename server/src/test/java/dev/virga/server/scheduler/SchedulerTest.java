@@ -38,6 +38,20 @@ class SchedulerTest {
     }
 
     @Test
+    void aHostWhereTheHostPortIsPublishedAlreadyIsRefusedEvenWhenForced() {
+        var a = host("a", 16, 0, true, true);
+        var taken = new Scheduler.HostState(a.name(), true, a.mode(), a.arch(), a.labels(), a.cpus(), a.memoryBytes(),
+                0, 0, 0, 0, true, java.util.Set.of(), List.of("0.0.0.0:8080->80/tcp of web1"));
+        var demand = new Scheduler.Demand(1, GIB, 0, IMAGE, "", List.of(), java.util.Optional.empty(),
+                List.of(dev.virga.api.PublishedPort.parse("127.0.0.1:8080:22")));
+        var d = Scheduler.place(demand, List.of(taken, host("b", 16, 8, true, true)));
+        assertThat(d.host()).contains("b");
+        assertThat(d.explain()).startsWith("a: host port already published here: 0.0.0.0:8080->80/tcp of web1; b:");
+        var forced = Scheduler.place(demand, List.of(taken), "a", true, Scheduler.Policy.DEFAULT);
+        assertThat(forced.host()).as("QEMU could not listen: forcing does not help").isEmpty();
+    }
+
+    @Test
     void aHostThatHoldsTheImageIsPreferredToOneThatMustReceiveIt() {
         var d = Scheduler.place(new Scheduler.Demand(1, 4 * GIB, IMAGE), List.of(host("a", 16, 6, true, true),
                 host("c", 16, 0, true, false)));
