@@ -77,6 +77,9 @@ class LeaderFailoverIT {
                 "--name", "h1", "--accel", "tcg");
         var reader = new VirgaClient(URI.create(second));
         await().atMost(Duration.ofSeconds(60)).until(() -> online(reader).contains("h1"));
+        // the agent has the join's answer (its membership): the server may show it online before that, and a leader
+        // killed before the agent read the answer loses it (the agent then exits, asking for a new token)
+        await().atMost(Duration.ofSeconds(60)).until(() -> log("agent").contains("joined"));
 
         // kill -9 the leader: the standby leads within seconds
         long killed = System.nanoTime();
@@ -96,7 +99,12 @@ class LeaderFailoverIT {
         assertThat(again.out().strip()).matches("[0-9a-f]{48}");
         // the new leader polls the host: it stays online and is seen anew
         var seen = reader.hosts().getFirst().lastSeen();
-        await().atMost(Duration.ofSeconds(30)).until(() -> reader.hosts().getFirst().lastSeen().isAfter(seen));
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> reader.hosts().getFirst().lastSeen().isAfter(seen));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("the new leader did not see h1 within 30 s (last seen " + seen + "); "
+                    + "server log (both servers):\n" + tail(log("server")) + "\nagent log:\n" + tail(log("agent")), e);
+        }
         assertThat(online(reader)).containsExactly("h1");
 
         // the old leader, restarted, stands by and names the new one
@@ -124,6 +132,11 @@ class LeaderFailoverIT {
 
     private String url(String name) throws Exception {
         return Json.mapper().readTree(dir.resolve(name).resolve("server.json").toFile()).path("url").asText();
+    }
+
+    private static String tail(String log) {
+        var lines = log.lines().toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
     }
 
     private String log(String kind) {

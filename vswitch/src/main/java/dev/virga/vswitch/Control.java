@@ -77,6 +77,7 @@ final class Control {
             for (LoadBalancer.Member m : lb.members) {
                 if (m.portId.equals(spec.id())) {
                     m.port = port;
+                    m.leftAt = 0;
                     m.healthy = true; // a new vNIC (a restarted VM): healthy until its probes say otherwise
                     m.health = LoadBalancer.Health.UP;
                     m.failuresInRow = 0;
@@ -102,6 +103,7 @@ final class Control {
                 if (m.port == port) {
                     int member = i;
                     m.port = null;
+                    m.leftAt = now.millis;
                     lb.flows.removeIf((key, value, stamp) -> (value & LoadBalancer.MEMBER_MASK) == member);
                     m.activeFlows = 0;
                 }
@@ -223,7 +225,7 @@ final class Control {
     /** Every 100 ms: tell the other hosts of each segment how this host's load balancer members are doing. */
     void reportLoad() {
         for (LoadBalancer lb : loadBalancers.values()) {
-            if (lb.hasLocalMember()) {
+            if (lb.reportsOn(now.millis)) {
                 dataplane.reports.send(lb, segments.require(lb.spec.vni()), dataplane.overlay, remotes, now.millis);
             }
         }

@@ -38,12 +38,23 @@ final class LoadBalancer {
         static final int RISE = 2;
         /** A remote member's report older than this makes it unavailable (reports come every 100 ms). */
         static final long REPORT_STALE_MILLIS = 1500;
+        /** How long a host reports a member that left it as down (then a host it moved to has reported it). */
+        static final long LEFT_REPORT_MILLIS = 3000;
+
+        boolean reportedAsLeft(long now) {
+            return port == null && leftAt != 0 && mac != 0 && now - leftAt < LEFT_REPORT_MILLIS;
+        }
 
         final String portId;
         /** How to reach it on another host (0: only as a local port). */
         final long mac;
         final int ip;
         Port port;
+        /**
+         * When its port, attached here, went (its VM stopped or moved away), else 0: for a while this host reports it
+         * down, so the other hosts stop sending it flows at once instead of waiting for its report to age.
+         */
+        long leftAt;
         boolean up = true;
         int activeFlows;
         long totalFlows;
@@ -165,9 +176,10 @@ final class LoadBalancer {
         return false;
     }
 
-    boolean hasLocalMember() {
+    /** Whether this host reports on any member: one attached here, or one that just left. */
+    boolean reportsOn(long now) {
         for (Member m : members) {
-            if (m.port != null) {
+            if (m.port != null || m.reportedAsLeft(now)) {
                 return true;
             }
         }

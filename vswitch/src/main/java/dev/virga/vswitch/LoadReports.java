@@ -42,14 +42,22 @@ final class LoadReports {
         int count = 0;
         for (LoadBalancer.Member m : lb.members) {
             Port port = m.port;
-            if (port == null || count == MAX_ENTRIES) {
+            if ((port == null && !m.reportedAsLeft(now)) || count == MAX_ENTRIES) {
                 continue;
             }
             int at = HEADER + count * ENTRY;
-            putMac(f, at, port.mac);
-            f.putInt(at + 6, port.out.depth());
-            f.putInt(at + 10, (int) Math.min(Integer.MAX_VALUE, Math.round(port.drainRate)));
-            f.put(at + 14, (byte) (m.available(now) ? 1 : 0));
+            if (port == null) {
+                // it left this host just now: say so, instead of letting the others wait for its report to age
+                putMac(f, at, m.mac);
+                f.putInt(at + 6, 0);
+                f.putInt(at + 10, 0);
+                f.put(at + 14, (byte) 0);
+            } else {
+                putMac(f, at, port.mac);
+                f.putInt(at + 6, port.out.depth());
+                f.putInt(at + 10, (int) Math.min(Integer.MAX_VALUE, Math.round(port.drainRate)));
+                f.put(at + 14, (byte) (m.available(now) ? 1 : 0));
+            }
             count++;
         }
         if (count == 0) {
@@ -84,7 +92,7 @@ final class LoadReports {
                 int at = offset + HEADER + e * ENTRY;
                 long mac = Frames.mac(b, at);
                 for (LoadBalancer.Member m : lb.members) {
-                    if (m.port == null && m.mac == mac) {
+                    if (m.port == null && !m.reportedAsLeft(now) && m.mac == mac) {
                         m.reportedAt = now;
                         m.reportedDepth = b.getInt(at + 6);
                         m.reportedDrainRate = b.getInt(at + 10);
