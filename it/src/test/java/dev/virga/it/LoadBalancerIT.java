@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
+import static dev.virga.it.GuestNet.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -151,13 +152,5 @@ class LoadBalancerIT {
             counts.merge(line, 1, Integer::sum);
         }
         return counts;
-    }
-
-    private static void ok(CliResult r) {
-        assertThat(r.exit()).as(r.toString()).isZero();
-    }
-
-    private static CliResult exec(Cluster cluster, String vm, String command) throws Exception {
-        return cluster.cli("exec", vm, "--timeout", "120", "--", "sh", "-c", command);
     }
 }

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import static dev.virga.it.GuestNet.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -65,29 +66,5 @@ class OverlayIT {
             ok(cluster.cli("delete", "x2", "--force"));
             ok(cluster.cli("network", "delete", "wide"));
         }
-    }
-
-    private static void ok(CliResult r) {
-        assertThat(r.exit()).as(r.toString()).isZero();
-    }
-
-    private static CliResult exec(Cluster cluster, String vm, String command) throws Exception {
-        return cluster.cli("exec", vm, "--timeout", "120", "--", "sh", "-c", command);
-    }
-
-    private static void ping(Cluster cluster, String from, String to) throws Exception {
-        var r = exec(cluster, from, "ping -c 3 -W 3 " + to);
-        assertThat(r.exit()).as(from + " -> " + to + ": " + r).isZero();
-    }
-
-    private static void transfer(Cluster cluster, String from, String to, String toIp) throws Exception {
-        ok(exec(cluster, to, "rm -f /tmp/got; (sleep 300 | nc -l -p 5000 > /tmp/got) > /dev/null 2>&1 < /dev/null &"));
-        ok(exec(cluster, from, "dd if=/dev/urandom of=/tmp/data bs=1024 count=256 2>/dev/null"));
-        var sent = exec(cluster, from, "md5sum < /tmp/data").out().strip();
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
-                ok(exec(cluster, from, "nc " + toIp + " 5000 < /tmp/data")));
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
-                assertThat(exec(cluster, to, "md5sum < /tmp/got").out().strip()).isEqualTo(sent));
-        exec(cluster, to, "kill $(pidof sleep) 2>/dev/null; true");
     }
 }

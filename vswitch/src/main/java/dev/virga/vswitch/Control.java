@@ -76,12 +76,7 @@ final class Control {
         for (LoadBalancer lb : segment.loadBalancers) {
             for (LoadBalancer.Member m : lb.members) {
                 if (m.portId.equals(spec.id())) {
-                    m.port = port;
-                    m.leftAt = 0;
-                    m.healthy = true; // a new vNIC (a restarted VM): healthy until its probes say otherwise
-                    m.health = LoadBalancer.Health.UP;
-                    m.failuresInRow = 0;
-                    m.probeOutstanding = false;
+                    m.attach(port);
                 }
             }
         }
@@ -102,10 +97,8 @@ final class Control {
                 LoadBalancer.Member m = lb.members[i];
                 if (m.port == port) {
                     int member = i;
-                    m.port = null;
-                    m.leftAt = now.millis;
                     lb.flows.removeIf((key, value, stamp) -> (value & LoadBalancer.MEMBER_MASK) == member);
-                    m.activeFlows = 0;
+                    m.detach(now.millis);
                 }
             }
         }

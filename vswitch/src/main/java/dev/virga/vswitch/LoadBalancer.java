@@ -80,8 +80,21 @@ final class LoadBalancer {
             this.ip = ip;
         }
 
-        boolean local() {
-            return port != null;
+        /** Its vNIC is attached here (a new one, e.g. its VM restarted): healthy until its probes say otherwise. */
+        void attach(Port attached) {
+            port = attached;
+            leftAt = 0;
+            healthy = true;
+            health = Health.UP;
+            failuresInRow = 0;
+            probeOutstanding = false;
+        }
+
+        /** Its vNIC left this host (its VM stopped or moved away). */
+        void detach(long now) {
+            port = null;
+            leftAt = now;
+            activeFlows = 0;
         }
 
         boolean available(long now) {

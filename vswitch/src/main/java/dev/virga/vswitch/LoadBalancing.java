@@ -103,17 +103,16 @@ final class LoadBalancing implements Stage {
         LoadBalancer.Member member = lb.members[index];
         closeIfEnding(lb, key, index, flags, true);
         Port target = member.port;
-        if (target != null) {
-            member.bytes += p.length;
-            rewrite(b, p.offset, ip, ip + 16, l4, protocol, target.mac, target.ip);
-            p.egressPort = target;
-            return Verdict.CONTINUE;
-        }
-        if (member.mac == 0) {
+        if (target == null && member.mac == 0) {
             lb.noMemberDrops++;
             return Verdict.DROP;
         }
         member.bytes += p.length;
+        if (target != null) {
+            rewrite(b, p.offset, ip, ip + 16, l4, protocol, target.mac, target.ip);
+            p.egressPort = target;
+            return Verdict.CONTINUE;
+        }
         putMac(b, p.offset, member.mac); // the member's switch rewrites the address
         return Verdict.CONTINUE;
     }

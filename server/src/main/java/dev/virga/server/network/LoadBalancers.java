@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Load balancers on tenant networks (policy here; the hosts' switches do the balancing, see {@link Overlay}). A member
@@ -132,45 +131,36 @@ public final class LoadBalancers {
 
     /** Member figures from the switch of each member's own host ("no answer from its host" where it did not answer). */
     private LoadBalancer withStats(Row row) {
-        var ports = ports(row);
+        var nics = jdbi.withHandle(h -> members(h, row.network(), row.members()));
         var figures = new HashMap<String, OverlayTable.MemberStats>();
-        var unreachable = new HashMap<String, String>();
-        for (var host : ports.values().stream().map(Map.Entry::getKey).distinct().toList()) {
+        var unreachable = new java.util.HashSet<String>();
+        for (var host : nics.values().stream().map(MemberNic::host).distinct().toList()) {
             try {
                 hosts.client(host).balancerStats().stream().filter(s -> s.name().equals(row.name()))
                         .forEach(s -> s.members().stream().filter(OverlayTable.MemberStats::local)
                                 .forEach(m -> figures.put(m.port(), m)));
             } catch (RuntimeException e) {
                 LOG.debug("load balancer {}: no figures from {}: {}", row.name(), host, e.getMessage());
-                unreachable.put(host, e.getMessage());
+                unreachable.add(host);
             }
         }
         var members = new ArrayList<LoadBalancer.Member>();
         for (var m : row.members()) {
-            var placed = ports.get(m);
-            var host = placed == null ? "" : placed.getKey();
-            var f = placed == null ? null : figures.get(placed.getValue());
+            var placed = nics.get(m);
+            var host = placed == null ? "" : placed.host();
+            var f = placed == null ? null : figures.get(placed.port());
             if (f != null) {
                 members.add(new LoadBalancer.Member(m, host, f.available(), f.health(), f.queueDepth(),
                         f.activeFlows(), f.totalFlows(), f.bytes()));
             } else {
                 var why = placed == null ? "down: not placed on a host"
-                        : unreachable.containsKey(host) ? "unknown: host " + host + " did not answer"
+                        : unreachable.contains(host) ? "unknown: host " + host + " did not answer"
                         : "down: its NIC is not on the switch of " + host + " (the VM is not running)";
                 members.add(new LoadBalancer.Member(m, host, false, why, 0, 0, 0, 0));
             }
         }
         return new LoadBalancer(row.name(), row.network(), row.vip(), row.port(), row.protocol(), row.policy(),
                 members);
-    }
-
-    /** member -> (its host, its switch port id) for members placed on a host. */
-    private Map<String, Map.Entry<String, String>> ports(Row row) {
-        return jdbi.withHandle(h -> {
-            var out = new HashMap<String, Map.Entry<String, String>>();
-            members(h, row.network(), row.members()).forEach((m, nic) -> out.put(m, Map.entry(nic.host(), nic.port())));
-            return out;
-        });
     }
 
     /** A member's first NIC on the network: its host, switch port id, MAC and address. */
