@@ -7,9 +7,20 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** Removing a directory tree. */
+/** Removing a directory tree, or one file that may already be gone. */
 public final class Trees {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Trees.class);
+
     private Trees() {
+    }
+
+    /** Removes a file if it is there; a failure is only logged (the caller has nothing better to do). */
+    public static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.warn("cannot remove {}: {}", file, e.toString());
+        }
     }
 
     public static void delete(Path dir) {

@@ -126,7 +126,7 @@ final class DiskBackup {
                         .thenApply(p -> true).join() || spawned.handle().isAlive()) {
                     spawned.handle().destroyForcibly();
                 }
-                deleteQuietly(socket);
+                Trees.deleteQuietly(socket);
             }
         }
     }
@@ -330,7 +330,7 @@ final class DiskBackup {
             h.destroyForcibly();
             h.onExit().completeOnTimeout(null, 10, java.util.concurrent.TimeUnit.SECONDS).join();
         });
-        deleteQuietly(pidFile(e));
+        Trees.deleteQuietly(pidFile(e));
         var running = e.running();
         if (running != null) {
             try {
@@ -415,12 +415,5 @@ final class DiskBackup {
         }
     }
 
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException ex) {
-            LOG.debug("cannot remove {}: {}", p, ex.toString());
-        }
-    }
 
 }

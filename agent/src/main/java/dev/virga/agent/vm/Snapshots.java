@@ -1,5 +1,7 @@
 package dev.virga.agent.vm;
 
+import dev.virga.agent.storage.Trees;
+
 import dev.virga.agent.AgentError;
 import dev.virga.api.Snapshot;
 import dev.virga.qemu.ga.GuestAgentException;
@@ -243,13 +245,13 @@ final class Snapshots {
         }
         if (taken) {
             // the disk was cut; a memory state may be incomplete, so keep the snapshot as disk-only
-            deleteQuietly(dir.resolve(p.state()));
+            Trees.deleteQuietly(dir.resolve(p.state()));
             var layer = new DiskChain.Layer(p.snapshot(), chain.active(), System.currentTimeMillis(), false,
                     running != null, "");
             chain.withSnapshot(layer, p.newFile()).write(dir);
         } else {
-            deleteQuietly(newPath);
-            deleteQuietly(dir.resolve(p.state()));
+            Trees.deleteQuietly(newPath);
+            Trees.deleteQuietly(dir.resolve(p.state()));
             chain.done().write(dir);
         }
     }
@@ -264,7 +266,7 @@ final class Snapshots {
             restored.write(dir);
             collectGarbage(e, restored);
         } else {
-            deleteQuietly(newPath);
+            Trees.deleteQuietly(newPath);
             chain.done().write(dir);
         }
     }
@@ -339,15 +341,6 @@ final class Snapshots {
         }
     }
 
-    private static void deleteQuietly(Path p) {
-        try {
-            if (!p.getFileName().toString().isEmpty()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException ex) {
-            LOG.warn("cannot remove {}: {}", p, ex.toString());
-        }
-    }
 
     private static String nodeName(Path file) {
         return "vda-" + file.getFileName().toString().replace(".qcow2", "");

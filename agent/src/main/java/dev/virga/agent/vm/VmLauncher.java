@@ -59,6 +59,8 @@ final class VmLauncher {
             command.addAll(List.of("-incoming", "defer"));
         }
         prepare(entry, command);
+        var starting = startingMarker(entry);
+        touch(starting);
         LOG.info("vm {}: starting QEMU ({}, {} vCPU, {} MiB)", def.name(), accelerator, def.cpus(),
                 def.memoryBytes() >> 20);
         var spawned = QemuProcess.spawn(command, entry.dir().resolve("qemu.log"), entry.vmPaths().qmpSocket());
@@ -70,6 +72,7 @@ final class VmLauncher {
                 Migration.fromFile(spawned.qmp(), state.get());
             }
             spawned.qmp().cont();
+            Trees.deleteQuietly(starting);
             long started = millisSince(t0);
             waitForGuest(vm, guest);
             long ready = millisSince(t0);
@@ -166,6 +169,19 @@ final class VmLauncher {
     static final String INCOMING_EXPORT = "virga-incoming";
 
     /** The run directory without stale sockets, and the exact command beside the disk. */
+    /** Present from the spawn of a VM's QEMU until it was let run ({@code cont}): a start under way. */
+    private Path startingMarker(VmEntry entry) {
+        return paths.runDir(entry.name()).resolve("starting");
+    }
+
+    private static void touch(Path file) {
+        try {
+            Files.write(file, new byte[0]);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private void prepare(VmEntry entry, List<String> command) {
         try {
             Files.createDirectories(paths.runDir(entry.name()));
@@ -269,6 +285,17 @@ final class VmLauncher {
                 entry.adopted(vm);
                 attachNics(entry);
                 LOG.info("vm {}: adopted QEMU pid {} ({})", name, qemu.get().pid(), status);
+                if (status.equals("paused") && Files.exists(startingMarker(entry))) {
+                    // the agent died after a saved state was loaded and before the guest was let run: nobody
+                    // paused it, so it runs as that start meant it to
+                    LOG.warn("vm {}: its start was interrupted after its state was loaded; resuming it", name);
+                    try {
+                        qmp.cont();
+                    } catch (QmpException e) {
+                        LOG.warn("vm {}: could not resume: {}", name, e.getMessage());
+                    }
+                }
+                Trees.deleteQuietly(startingMarker(entry));
             }
             case "postmigrate", "finish-migrate" -> {
                 if (LiveMigration.migratedAway(qmp)) {
