@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 /** A running agent: owns this host's VMs and images and serves the control plane. */
 public final class VirgaAgent implements AutoCloseable {
@@ -31,7 +30,7 @@ public final class VirgaAgent implements AutoCloseable {
         var paths = AgentPaths.of(config.dataDir());
         paths.create();
         var qemu = findQemu();
-        this.qemuVersion = qemuVersion(qemu);
+        this.qemuVersion = dev.virga.qemu.vm.QemuVersion.of(qemu);
         var images = new ImageStore(paths.images());
         this.accelerators = new Accelerators(config.accelerator(), images, paths.dataDir().resolve("accelerator.json"),
                 qemuVersion);
@@ -104,20 +103,6 @@ public final class VirgaAgent implements AutoCloseable {
             }
         }
         throw new IllegalStateException("qemu-system-x86_64 is not installed (Debian package qemu-system-x86)");
-    }
-
-    private static String qemuVersion(Path qemu) {
-        try {
-            var p = new ProcessBuilder(qemu.toString(), "--version").redirectErrorStream(true).start();
-            var out = new String(p.getInputStream().readAllBytes()).lines().findFirst().orElse("");
-            p.waitFor(10, TimeUnit.SECONDS);
-            return out.replace("QEMU emulator version ", "").strip();
-        } catch (IOException e) {
-            return "unknown";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "unknown";
-        }
     }
 
     /** Memory offered to VMs: the operator's figure if given, else the machine's. */

@@ -3,8 +3,8 @@ package dev.virga.api;
 import java.util.List;
 
 /**
- * Body of {@code POST /1.0/instances}. Sizes are strings such as {@code 256M}, {@code 1GiB} or plain bytes;
- * an empty or zero value means "the default".
+ * Body of {@code POST /1.0/instances}. Sizes are strings such as {@code 256M}, {@code 1GiB} or plain bytes; a field
+ * left out (null or empty) means "the default" (1 vCPU, 256 MiB, the image's disk size); zero is refused.
  *
  * @param target      a host to place it on (still checked by the scheduler's filters unless {@code force})
  * @param force       with a target: skip the capacity filters (the host must still be online and hold the image)
@@ -16,10 +16,11 @@ import java.util.List;
  *                    network's pool) or {@code NAME:IP} (that address)
  * @param publish     host ports forwarded to guest ports through the provider NIC, each
  *                    {@code [ADDRESS:]HOSTPORT:GUESTPORT[/tcp|/udp]} (see {@link PublishedPort#parse})
+ * @param cold        boot, even if the image has a warm state this VM could resume
  */
 public record LaunchRequest(String name, String image, Integer cpus, String memory, String disk, String target,
                             boolean force, List<String> constraints, String group, boolean noQueue,
-                            List<String> networks, List<String> publish) {
+                            List<String> networks, List<String> publish, boolean cold) {
 
     public LaunchRequest {
         target = target == null ? "" : target;
@@ -27,6 +28,12 @@ public record LaunchRequest(String name, String image, Integer cpus, String memo
         group = group == null ? "" : group;
         networks = networks == null ? List.of() : List.copyOf(networks);
         publish = publish == null ? List.of() : List.copyOf(publish);
+    }
+
+    public LaunchRequest(String name, String image, Integer cpus, String memory, String disk, String target,
+                         boolean force, List<String> constraints, String group, boolean noQueue,
+                         List<String> networks, List<String> publish) {
+        this(name, image, cpus, memory, disk, target, force, constraints, group, noQueue, networks, publish, false);
     }
 
     public LaunchRequest(String name, String image, Integer cpus, String memory, String disk, String target,

@@ -20,7 +20,8 @@ import java.util.concurrent.Callable;
 /** {@code virga image ...}. */
 @Command(name = "image", mixinStandardHelpOptions = true, description = "Manage images.",
         subcommands = {ImageCommands.ListImages.class, ImageCommands.Build.class, ImageCommands.Import.class,
-                ImageCommands.Export.class, ImageCommands.Delete.class})
+                ImageCommands.Export.class, ImageCommands.Delete.class, ImageCommands.Info.class,
+                ImageCommands.Warm.class, ImageCommands.Unwarm.class})
 final class ImageCommands {
 
     @Command(name = "list", aliases = "ls", mixinStandardHelpOptions = true, description = "List images.")
@@ -114,6 +115,92 @@ final class ImageCommands {
             var written = download(api.client(), name, file, force);
             System.out.println("exported " + name + " to " + file + " (" + Sizes.format(written.size())
                     + "), sha256 " + written.sha256());
+            return 0;
+        }
+    }
+
+    @Command(name = "info", mixinStandardHelpOptions = true,
+            description = "Show one image and its warm states on each host that holds it.")
+    static final class Info implements Callable<Integer> {
+        @Mixin ApiOptions api;
+        @Parameters(index = "0", paramLabel = "NAME") String name;
+        @Option(names = "--format", description = "table or json", defaultValue = "table") String format;
+
+        @Override
+        public Integer call() {
+            var client = api.client();
+            var image = client.image(name);
+            var warm = client.warmStates(name);
+            if (format.equals("json")) {
+                Output.json(java.util.Map.of("image", image, "warm", warm));
+                return 0;
+            }
+            if (!format.equals("table")) {
+                throw new CliError("--format: '" + format + "' is not table or json");
+            }
+            System.out.println("Name:        " + image.name());
+            System.out.println("Fingerprint: " + image.fingerprint());
+            System.out.println("Size:        " + Sizes.format(image.virtualSize()) + " (" + Sizes.format(image.fileSize())
+                    + " on disk, " + image.format() + ")");
+            System.out.println("OS:          " + image.os());
+            System.out.println("Source:      " + image.source());
+            System.out.println("Used by:     " + image.usedBy());
+            if (warm.isEmpty()) {
+                System.out.println("Warm:        no (every launch boots; virga image warm " + name + ")");
+                return 0;
+            }
+            System.out.println("Warm:");
+            var t = new Table("HOST", "CPUS", "MEMORY", "ACCEL", "STATE", "BOOTED IN", "MADE");
+            for (var w : warm) {
+                t.row(w.host(), w.cpus(), Sizes.format(w.memoryBytes()), w.accelerator(), Sizes.format(w.stateBytes()),
+                        Output.seconds(w.bootMillis()), w.createdAt().toString());
+            }
+            t.print(System.out);
+            return 0;
+        }
+    }
+
+    @Command(name = "warm", mixinStandardHelpOptions = true,
+            description = {"Boot the image once on every host that holds it, wait until its guest is idle and ready, "
+                    + "and save its memory and devices: launches of exactly these vCPUs and memory then resume it "
+                    + "(and take their own hostname, MACs, machine-id, random seed, clock and DHCP leases) instead of "
+                    + "booting (tenant NICs are plugged in after the resume). Launches of another shape, and launches "
+                    + "with --cold, boot.",
+                    "`virga image build tiny` warms tiny for the launch defaults (1 vCPU, 256 MiB) by itself. "
+                    + "Warming again replaces the state of that shape."})
+    static final class Warm implements Callable<Integer> {
+        @Mixin ApiOptions api;
+        @Parameters(index = "0", paramLabel = "NAME", description = "the image") String name;
+        @Option(names = "--cpus", description = "vCPUs of the VMs that will resume it (default 1)") Integer cpus;
+        @Option(names = "--memory", description = "their memory, e.g. 256M, 1G (default 256M)") String memory;
+
+        @Override
+        public Integer call() {
+            var client = api.client();
+            var done = ApiOptions.await(client, client.warmImage(name, new dev.virga.api.WarmRequest(cpus, memory)),
+                    "image warm " + name);
+            System.out.println("image " + name + " is warm for " + done.result().get("cpus") + " vCPU, "
+                    + Sizes.format(((Number) done.result().get("memoryBytes")).longValue()) + ": "
+                    + done.result().get("hosts"));
+            return 0;
+        }
+    }
+
+    @Command(name = "unwarm", mixinStandardHelpOptions = true,
+            description = "Remove the image's warm state of a shape (with neither --cpus nor --memory: every shape); "
+                    + "launches of it boot from then on.")
+    static final class Unwarm implements Callable<Integer> {
+        @Mixin ApiOptions api;
+        @Parameters(index = "0", paramLabel = "NAME", description = "the image") String name;
+        @Option(names = "--cpus", description = "vCPUs of the shape (default 1 when --memory is given)") Integer cpus;
+        @Option(names = "--memory", description = "memory of the shape (default 256M when --cpus is given)")
+        String memory;
+
+        @Override
+        public Integer call() {
+            api.client().unwarmImage(name, cpus, memory);
+            System.out.println("image " + name + ": " + (cpus == null && memory == null ? "no warm state any more"
+                    : "warm state removed"));
             return 0;
         }
     }

@@ -47,12 +47,14 @@ final class InstanceCommands {
                         + "127.0.0.1:2222:22; TCP unless /udp; repeatable. The scheduler keeps two VMs publishing "
                         + "one host port off one host")
         java.util.List<String> publish = new java.util.ArrayList<>();
+        @Option(names = "--cold", description = "boot, even if the image has a warm state this VM could resume "
+                + "(virga image warm)") boolean cold;
 
         @Override
         public Integer call() {
             var client = api.client();
             var request = new LaunchRequest(name, image, cpus, memory, disk, target == null ? "" : target, force,
-                    constraints, group == null ? "" : group, noQueue, networks, publish);
+                    constraints, group == null ? "" : group, noQueue, networks, publish, cold);
             if (dryRun) {
                 var preview = client.dryRun(request);
                 var t = new Table("HOST", "VERDICT");
@@ -72,8 +74,12 @@ final class InstanceCommands {
             }
             var done = ApiOptions.await(client, op, "launch " + name);
             var i = client.instance(name);
-            System.out.printf("%s is running on %s (%s) — launched in %s, guest agent ready%n", i.name(), i.host(),
-                    i.accelerator(), Output.seconds(((Number) done.result().getOrDefault("launchMillis", 0)).longValue()));
+            var boot = String.valueOf(done.result().getOrDefault("boot", ""));
+            var reason = String.valueOf(done.result().getOrDefault("bootReason", ""));
+            System.out.printf("%s is running on %s (%s) — launched in %s%s, guest agent ready%n", i.name(), i.host(),
+                    i.accelerator(), Output.seconds(((Number) done.result().getOrDefault("launchMillis", 0)).longValue()),
+                    boot.equals("warm") ? " from the warm state" : boot.equals("cold") ? ", booted"
+                            + (reason.isEmpty() ? "" : " (" + reason + ")") : "");
             return 0;
         }
     }

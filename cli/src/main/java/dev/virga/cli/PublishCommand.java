@@ -18,6 +18,8 @@ final class PublishCommand implements Callable<Integer> {
     @Mixin ApiOptions api;
     @Parameters(index = "0", paramLabel = "VM[/SNAP]") String source;
     @Option(names = "--alias", required = true, description = "the image's name") String alias;
+    @Option(names = "--warm", description = "also make the image's warm state on the VM's host, for launches of "
+            + "the VM's vCPUs and memory (see `virga image warm`)") boolean warm;
 
     @Override
     public Integer call() {
@@ -25,10 +27,10 @@ final class PublishCommand implements Callable<Integer> {
         var vm = ref.vm();
         var snapshot = ref.snapshot();
         var client = api.client();
-        var done = ApiOptions.await(client, client.publish(vm, new PublishRequest(snapshot, alias)),
+        var done = ApiOptions.await(client, client.publish(vm, new PublishRequest(snapshot, alias, warm)),
                 "publish " + source);
         System.out.println("image " + alias + " published from " + done.result().get("from") + ": "
-                + done.result().get("fingerprint"));
+                + done.result().get("fingerprint") + (warm ? " (warm)" : ""));
         return 0;
     }
 }

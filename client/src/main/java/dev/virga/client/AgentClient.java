@@ -207,6 +207,25 @@ public final class AgentClient {
         http.send("DELETE", BASE + "/images/" + VirgaClient.enc(fingerprint), null, Void.class);
     }
 
+    /** Boots the image once and saves its guest idle and ready for launches of that shape (slow: a boot). */
+    public dev.virga.api.agent.WarmInfo warmImage(String fingerprint, int cpus, long memoryBytes,
+                                                  boolean onlyIfMissing) {
+        return http.send("POST", BASE + "/images/" + VirgaClient.enc(fingerprint) + "/warm",
+                new dev.virga.api.agent.WarmRequest(cpus, memoryBytes, onlyIfMissing),
+                dev.virga.api.agent.WarmInfo.class);
+    }
+
+    public java.util.List<dev.virga.api.agent.WarmInfo> warmStates(String fingerprint) {
+        return http.get(BASE + "/images/" + VirgaClient.enc(fingerprint) + "/warm",
+                new com.fasterxml.jackson.core.type.TypeReference<>() { });
+    }
+
+    /** Removes the image's warm state of that shape ({@code cpus} 0: every shape). */
+    public void unwarmImage(String fingerprint, int cpus, long memoryBytes) {
+        http.send("POST", BASE + "/images/" + VirgaClient.enc(fingerprint) + "/unwarm",
+                new dev.virga.api.agent.WarmRequest(cpus, memoryBytes), Void.class);
+    }
+
 
     /** Makes an image of a VM's disk at a snapshot (or of a stopped VM's disk). */
     public HostImage publish(String name, dev.virga.api.PublishRequest request) {

@@ -251,6 +251,28 @@ public final class VirgaClient {
         http.send("DELETE", "/1.0/images/" + enc(name), null, Void.class);
     }
 
+    /** Starts making the image's warm state (for launches of that shape) on every host that holds it. */
+    public Operation warmImage(String name, dev.virga.api.WarmRequest request) {
+        return operationAt(http.sendForLocation("POST", "/1.0/images/" + enc(name) + "/warm", request));
+    }
+
+    public List<dev.virga.api.WarmState> warmStates(String name) {
+        return http.get("/1.0/images/" + enc(name) + "/warm", new TypeReference<>() { });
+    }
+
+    /** Removes the image's warm state of that shape; with neither {@code cpus} nor {@code memory}, every one. */
+    public void unwarmImage(String name, Integer cpus, String memory) {
+        var query = new StringBuilder();
+        if (cpus != null) {
+            query.append("cpus=").append(cpus);
+        }
+        if (memory != null) {
+            query.append(query.isEmpty() ? "" : "&").append("memory=").append(enc(memory));
+        }
+        http.send("DELETE", "/1.0/images/" + enc(name) + "/warm" + (query.isEmpty() ? "" : "?" + query), null,
+                Void.class);
+    }
+
     // ---- operations
 
     public List<Operation> operations() {

@@ -42,7 +42,9 @@ class BadInputIT {
                 Arguments.of(new LaunchRequest("two words", "tiny", null, null, null), 400, "name: 'two words'"),
                 Arguments.of(new LaunchRequest("Upper", "tiny", null, null, null), 400, "lowercase"),
                 Arguments.of(new LaunchRequest("vm-", "tiny", null, null, null), 400, "not ending with '-'"),
-                Arguments.of(new LaunchRequest("ok", "tiny", 0, "10M", null), 400, "memory: 10MiB is out of range"),
+                Arguments.of(new LaunchRequest("ok", "tiny", null, "10M", null), 400, "memory: 10MiB is out of range"),
+                Arguments.of(new LaunchRequest("ok", "tiny", null, "0", null), 400, "memory: 0B is out of range"),
+                Arguments.of(new LaunchRequest("ok", "tiny", 0, null, null), 400, "cpus: 0 is out of range"),
                 Arguments.of(new LaunchRequest("ok", "tiny", 1, "lots", null), 400, "memory: 'lots' is not a size"),
                 Arguments.of(new LaunchRequest("ok", "tiny", 1, "99999G", null), 400, "memory:"),
                 Arguments.of(new LaunchRequest("ok", "tiny", -1, null, null), 400, "cpus: -1 is out of range"),
@@ -87,7 +89,7 @@ class BadInputIT {
     @Test
     void aDuplicateNameIsAConflictAndTheFirstVmIsUntouched() throws Exception {
         var client = virga.client();
-        client.await(client.launch(new LaunchRequest("dup", "tiny", 1, "128M", null)), o -> { });
+        client.await(client.launch(new LaunchRequest("dup", "tiny", null, null, null)), o -> { });
         var e = catchThrowableOfType(ApiException.class,
                 () -> client.launch(new LaunchRequest("dup", "tiny", 2, "256M", null)));
         assertThat(e.code()).isEqualTo(409);
@@ -102,7 +104,7 @@ class BadInputIT {
     @Test
     void wrongStateChangesAreConflicts() throws Exception {
         var client = virga.client();
-        client.await(client.launch(new LaunchRequest("st", "tiny", 1, "128M", null)), o -> { });
+        client.await(client.launch(new LaunchRequest("st", "tiny", null, null, null)), o -> { });
         var e = catchThrowableOfType(ApiException.class,
                 () -> client.changeState("st", new dev.virga.api.StateChange("start", false, 0)));
         assertThat(e.code()).isEqualTo(409);
@@ -117,7 +119,7 @@ class BadInputIT {
     @Test
     void anImageInUseCannotBeDeleted() throws Exception {
         var client = virga.client();
-        client.await(client.launch(new LaunchRequest("user1", "tiny", 1, "128M", null)), o -> { });
+        client.await(client.launch(new LaunchRequest("user1", "tiny", null, null, null)), o -> { });
         var e = catchThrowableOfType(ApiException.class, () -> client.deleteImage("tiny"));
         assertThat(e.code()).isEqualTo(409);
         assertThat(e.getMessage()).contains("image 'tiny' is used by user1");

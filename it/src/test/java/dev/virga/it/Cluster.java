@@ -80,12 +80,31 @@ final class Cluster implements AutoCloseable {
         p.waitFor(10, TimeUnit.SECONDS);
     }
 
+    /** {@code sh -c script} in a guest through the API (see {@link GuestExec}). */
+    CliResult exec(String vm, String script) {
+        return GuestExec.sh(client, vm, script);
+    }
+
     List<String> online() {
         return client.hosts().stream().filter(h -> h.state().equals("online")).map(Host::name).toList();
     }
 
+    /** CLI processes this cluster's test ran and their time: printed at close, so the budget stays visible. */
+    private int cliCalls;
+    private long cliNanos;
+
     CliResult cli(String... args) throws Exception {
-        var cmd = new ArrayList<>(List.of(VirgaUp.java(), "-jar", VirgaUp.JAR.toString()));
+        long t0 = System.nanoTime();
+        try {
+            return runCli(args);
+        } finally {
+            cliCalls++;
+            cliNanos += System.nanoTime() - t0;
+        }
+    }
+
+    private CliResult runCli(String... args) throws Exception {
+        var cmd = new ArrayList<>(VirgaUp.cliJava());
         cmd.addAll(List.of(args));
         var pb = new ProcessBuilder(cmd);
         pb.environment().put("VIRGA_URL", url);
@@ -106,6 +125,7 @@ final class Cluster implements AutoCloseable {
     /** Stops every process; fails if a QEMU of this cluster is left behind. */
     @Override
     public void close() throws Exception {
+        System.out.printf("[it] cluster %s: %d CLI processes, %.1f s%n", dir.getFileName(), cliCalls, cliNanos / 1e9);
         try {
             // a test that failed half-way leaves VMs: delete them through the API while the hosts still answer
             var ops = client.instances().stream().map(i -> client.delete(i.name(), true)).toList();
@@ -118,7 +138,7 @@ final class Cluster implements AutoCloseable {
             p.waitFor(20, TimeUnit.SECONDS);
         }
         var left = ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
-                .map(c -> c.contains("qemu-system") && c.contains(dir.toString())).orElse(false)).toList();
+                .map(c -> c.contains("qemu-system") && c.contains(dir + "/")).orElse(false)).toList();
         left.forEach(ProcessHandle::destroyForcibly);
         assertThat(left).as("QEMU left behind").isEmpty();
     }

@@ -36,7 +36,7 @@ class ClusterJoinIT {
             p.waitFor(20, TimeUnit.SECONDS);
         }
         var left = ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
-                .map(c -> c.contains("qemu-system") && c.contains(dir.toString())).orElse(false)).toList();
+                .map(c -> c.contains("qemu-system") && c.contains(dir + "/")).orElse(false)).toList();
         left.forEach(ProcessHandle::destroyForcibly);
         assertThat(left).as("QEMU left behind").isEmpty();
     }
@@ -74,7 +74,7 @@ class ClusterJoinIT {
         SharedImage.linkInto(dir.resolve("h2"));
         var build = cli(url, "image", "build", "tiny");
         assertThat(build.exit()).as(build.toString()).isZero();
-        var launch = client.await(client.launch(new LaunchRequest("vm1", "tiny", 1, "128M", "")), o -> { });
+        var launch = client.await(client.launch(new LaunchRequest("vm1", "tiny", null, null, "")), o -> { });
         assertThat(launch.status()).as(launch.error()).isEqualTo(OperationStatus.SUCCESS);
         assertThat(client.instance("vm1").host()).isEqualTo("h1");
         assertThat(String.valueOf(launch.result().get("placement"))).startsWith("h1: score").contains("h2: score");
@@ -82,7 +82,7 @@ class ClusterJoinIT {
 
         // the default weight spreads: two equal hosts take turns
         var ops = List.of("vm2", "vm3", "vm4").stream()
-                .map(n -> client.launch(new LaunchRequest(n, "tiny", 1, "128M", ""))).toList();
+                .map(n -> client.launch(new LaunchRequest(n, "tiny", null, null, ""))).toList();
         for (var op : ops) {
             var done = client.await(op, o -> { });
             assertThat(done.status()).as(done.error()).isEqualTo(OperationStatus.SUCCESS);
@@ -93,7 +93,7 @@ class ClusterJoinIT {
         }
 
         // explainable placement: a dry run makes nothing; --target places explicitly
-        var dry = cli(url, "launch", "tiny", "probe", "--memory", "128M", "--dry-run");
+        var dry = cli(url, "launch", "tiny", "probe", "--dry-run");
         assertThat(dry.exit()).as(dry.toString()).isZero();
         assertThat(dry.out()).containsPattern("h1\\s+fits, score").containsPattern("h2\\s+fits, score")
                 .contains("probe would go to h2");
@@ -101,7 +101,7 @@ class ClusterJoinIT {
         assertThat(huge.exit()).isEqualTo(1);
         assertThat(huge.out()).contains("rejected: not enough memory").contains("no host can take probe");
         assertThat(client.instances()).extracting(i -> i.name()).containsExactly("vm1");
-        var targeted = cli(url, "launch", "tiny", "pinned", "--memory", "128M", "--target", "h1");
+        var targeted = cli(url, "launch", "tiny", "pinned", "--target", "h1");
         assertThat(targeted.exit()).as(targeted.toString()).isZero();
         assertThat(client.instance("pinned").host()).isEqualTo("h1");
         var nowhere = cli(url, "launch", "tiny", "lost", "--target", "nope");

@@ -3,7 +3,9 @@ package dev.virga.it;
 import dev.virga.api.CopyRequest;
 import dev.virga.api.OperationStatus;
 import dev.virga.client.ApiException;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,18 +21,28 @@ import static org.awaitility.Awaitility.await;
 /** Linked copies from snapshots on real guests: isolation of writes, memory resume, and protected bases. */
 class CopyIT {
     @TempDir
-    Path home;
-    VirgaUp virga;
+    static Path home;
+    static VirgaUp virga;
+
+    /** One Virga for the class (a new one per test cost ~10 s); each test gets fresh instances. */
+    @BeforeAll
+    static void up() throws Exception {
+        virga = VirgaUp.withTinyImage(home);
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        virga.close();
+    }
 
     @BeforeEach
-    void up() throws Exception {
-        virga = VirgaUp.withTinyImage(home);
-        assertThat(virga.cli("launch", "tiny", "master", "--memory", "192M").exit()).isZero();
+    void fresh() throws Exception {
+        virga.launch("master");
     }
 
     @AfterEach
-    void down() throws Exception {
-        virga.close();
+    void clean() throws Exception {
+        virga.reset();
     }
 
     @Test
@@ -135,18 +147,18 @@ class CopyIT {
     }
 
     private void exec(String vm, String script) throws Exception {
-        var r = virga.cli("exec", vm, "--", "sh", "-c", script);
+        var r = virga.exec(vm, script);
         assertThat(r.exit()).as(r.toString()).isZero();
     }
 
     private String read(String vm, String file) throws Exception {
-        var r = virga.cli("exec", vm, "--", "cat", file);
+        var r = virga.exec(vm, "cat " + file);
         assertThat(r.exit()).as(r.toString()).isZero();
         return r.out();
     }
 
     private long counter(String vm) throws Exception {
-        var r = virga.cli("exec", vm, "--", "cat", "/run/counter");
+        var r = virga.exec(vm, "cat /run/counter");
         return r.exit() == 0 ? Long.parseLong(r.out().strip()) : -1;
     }
 }

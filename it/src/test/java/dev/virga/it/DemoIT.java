@@ -64,6 +64,6 @@ class DemoIT {
 
     private List<ProcessHandle> qemus() {
         return ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
-                .map(c -> c.contains("qemu-system") && c.contains(home.toString())).orElse(false)).toList();
+                .map(c -> c.contains("qemu-system") && c.contains(home + "/")).orElse(false)).toList();
     }
 }

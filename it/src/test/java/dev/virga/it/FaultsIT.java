@@ -5,8 +5,9 @@ import dev.virga.api.InstanceState;
 import dev.virga.api.LaunchRequest;
 import dev.virga.api.OperationStatus;
 import dev.virga.api.StateChange;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,17 +21,23 @@ import static org.awaitility.Awaitility.await;
 /** Faults: QEMU refusing to start, QEMU killed, the guest powering off, the all-in-one killed (also mid-launch). */
 class FaultsIT {
     @TempDir
-    Path home;
-    VirgaUp virga;
+    static Path home;
+    static VirgaUp virga;
 
-    @BeforeEach
-    void up() throws Exception {
+    /** One Virga for the class (a new one per test cost ~10 s); each test gets fresh instances. */
+    @BeforeAll
+    static void up() throws Exception {
         virga = VirgaUp.withTinyImage(home);
     }
 
-    @AfterEach
-    void down() throws Exception {
+    @AfterAll
+    static void down() throws Exception {
         virga.close();
+    }
+
+    @AfterEach
+    void clean() throws Exception {
+        virga.reset();
     }
 
     @Test
@@ -38,8 +45,17 @@ class FaultsIT {
         var client = virga.client();
         // damage on the host the control plane cannot know about: the image's kernel is gone
         var fingerprint = client.image("tiny").fingerprint();
-        Files.delete(home.resolve("images").resolve(fingerprint).resolve("vmlinux"));
-        var op = client.await(client.launch(new LaunchRequest("broken", "tiny", 1, "128M", null)), o -> { });
+        var kernel = home.resolve("images").resolve(fingerprint).resolve("vmlinux");
+        // the other tests of this class share the image: the kernel comes back afterwards (it is a hard link)
+        var kept = home.resolve("vmlinux.kept");
+        Files.createLink(kept, kernel);
+        Files.delete(kernel);
+        dev.virga.api.Operation op;
+        try {
+            op = client.await(client.launch(new LaunchRequest("broken", "tiny", null, null, null)), o -> { });
+        } finally {
+            Files.move(kept, kernel);
+        }
         assertThat(op.status()).isEqualTo(OperationStatus.FAILURE);
         assertThat(op.error()).contains("QEMU failed to start").contains("could not open kernel file");
         assertThat(client.instances()).isEmpty();
@@ -77,7 +93,7 @@ class FaultsIT {
     @Test
     void killingQemuIsNoticedWithinSecondsWithAnEvent() throws Exception {
         var client = virga.client();
-        client.await(client.launch(new LaunchRequest("victim", "tiny", 1, "128M", null)), o -> { });
+        client.await(client.launch(new LaunchRequest("victim", "tiny", null, null, null)), o -> { });
         var qemu = virga.qemus().getFirst();
         qemu.destroyForcibly();
         await().atMost(Duration.ofSeconds(10)).until(() -> client.instance("victim").state() == InstanceState.ERROR);
@@ -93,7 +109,7 @@ class FaultsIT {
     @Test
     void aGuestThatPowersItselfOffIsStopped() throws Exception {
         var client = virga.client();
-        client.await(client.launch(new LaunchRequest("quitter", "tiny", 1, "128M", null)), o -> { });
+        client.await(client.launch(new LaunchRequest("quitter", "tiny", null, null, null)), o -> { });
         virga.cli("exec", "quitter", "--", "poweroff");
         await().atMost(Duration.ofSeconds(20)).until(() -> client.instance("quitter").state() == InstanceState.STOPPED);
         assertThat(client.instance("quitter").reason()).isEqualTo("the guest powered off");
@@ -103,7 +119,7 @@ class FaultsIT {
     @Test
     void vmsSurviveAKilledAllInOneAndAreAdoptedAfterRestart() throws Exception {
         var client = virga.client();
-        client.await(client.launch(new LaunchRequest("survivor", "tiny", 1, "128M", null)), o -> { });
+        client.await(client.launch(new LaunchRequest("survivor", "tiny", null, null, null)), o -> { });
         var qemuPid = virga.qemus().getFirst().pid();
         virga.cli("exec", "survivor", "--", "sh", "-c", "echo before > /root/mark");
 
@@ -128,7 +144,7 @@ class FaultsIT {
     @Test
     void aLaunchInterruptedByAKilledAllInOneIsNotStuckAfterRestart() throws Exception {
         var client = virga.client();
-        client.launch(new LaunchRequest("torn", "tiny", 1, "128M", null));
+        client.launch(new LaunchRequest("torn", "tiny", null, null, null));
         // kill while the host is making the disk or booting the guest
         await().atMost(Duration.ofSeconds(30)).until(() -> client.instance("torn").state() == InstanceState.CREATING);
         Thread.sleep(700);

@@ -45,7 +45,7 @@ class LiveMoveIT {
         cluster.join("h1");
         cluster.join("h2");
         assertThat(cluster.cli("image", "build", "tiny").exit()).isZero();
-        var launch = cluster.cli("launch", "tiny", "vm", "--memory", "128M", "--target", "h1");
+        var launch = cluster.cli("launch", "tiny", "vm", "--target", "h1");
         assertThat(launch.exit()).as(launch.toString()).isZero();
         exec("printf A > /root/before && sync");
         assertThat(cluster.cli("snapshot", "create", "vm", "s1").exit()).isZero();
@@ -174,7 +174,7 @@ class LiveMoveIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> count().getLast() > last + 10);
         assertConsecutive(count());
         // a second VM there uses the copy already made: the image went over once
-        var launch = cluster.cli("launch", "tiny", "second", "--memory", "128M", "--target", "h3");
+        var launch = cluster.cli("launch", "tiny", "second", "--target", "h3");
         assertThat(launch.exit()).as(launch.toString()).isZero();
         assertThat(cluster.client.events(0).stream().filter(e -> e.type().equals("image-copied")).toList())
                 .singleElement().satisfies(e -> assertThat(e.message()).contains("to h3"));
@@ -254,8 +254,24 @@ class LiveMoveIT {
     /** The numbers the guest has written so far. */
     private List<Integer> count() throws Exception {
         var out = exec("cat " + COUNT);
-        return Arrays.stream(out.split("\n")).map(String::strip).filter(s -> !s.isEmpty()).map(Integer::valueOf)
-                .toList();
+        assertThat(out).as("the guest's " + COUNT).isNotBlank();
+        var lines = Arrays.stream(out.split("\n")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        for (int i = 0; i < lines.size(); i++) {
+            if (!lines.get(i).matches("[0-9]+")) {
+                // a corrupt file (seen once in CI: a run of NUL bytes): where it is and what the guest's kernel
+                // printed, the clues to the open defect written down in docs/design.md
+                throw new AssertionError(String.format("line %d of %d of %s on %s is not a number (%d bytes, %d NUL);"
+                        + " the guest's console ends:%n%s", i + 1, lines.size(), COUNT,
+                        cluster.client.instance("vm").host(), out.length(), out.chars().filter(c -> c == 0).count(),
+                        consoleTail()));
+            }
+        }
+        return lines.stream().map(Integer::valueOf).toList();
+    }
+
+    private String consoleTail() {
+        var log = new String(cluster.client.consoleLog("vm"), java.nio.charset.StandardCharsets.UTF_8);
+        return log.substring(Math.max(0, log.length() - 3000));
     }
 
     /** 1, 2, 3, ... with no number missing or written twice. */
@@ -266,7 +282,7 @@ class LiveMoveIT {
     }
 
     private String exec(String script) throws Exception {
-        var r = cluster.cli("exec", "vm", "--", "sh", "-c", script);
+        var r = cluster.exec("vm", script);
         assertThat(r.exit()).as(r.toString()).isZero();
         return r.out();
     }

@@ -36,7 +36,7 @@ class LoadBalancerIT {
             ok(cluster.cli("network", "create", "svc", "--subnet", "10.50.0.0/24"));
             var hostOf = Map.of("c", "h1", "m1", "h1", "m2", "h2", "m3", "h2");
             for (var vm : new String[] {"c", "m1", "m2", "m3"}) {
-                ok(cluster.cli("launch", "tiny", vm, "--memory", "128M", "--network", "svc", "--target",
+                ok(cluster.cli("launch", "tiny", vm, "--network", "svc", "--target",
                         hostOf.get(vm)));
             }
             for (var vm : new String[] {"c", "m1", "m2", "m3"}) {
@@ -81,6 +81,8 @@ class LoadBalancerIT {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(member(cluster, "m2").health())
                     .contains("refused"));
             assertThat(member(cluster, "m2").available()).isFalse();
+            // that is m2's own host's word; the client's host hears it with the next load report (every 100 ms)
+            Thread.sleep(REPORT_SETTLE_MILLIS);
             var withoutM2 = flows(cluster, 8);
             System.out.println("8 flows with m2's service down: " + withoutM2);
             assertThat(withoutM2).as("flows while m2 does not serve: " + withoutM2).doesNotContainKey("m2");
@@ -105,6 +107,7 @@ class LoadBalancerIT {
             ok(cluster.cli("stop", "m3", "--force"));
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(member(cluster, "m3").available())
                     .isFalse());
+            Thread.sleep(REPORT_SETTLE_MILLIS);
             var after = flows(cluster, 8);
             System.out.println("8 flows with m3 stopped: " + after);
             assertThat(after).as("flows after m3 stopped: " + after).doesNotContainKey("m3");
@@ -117,6 +120,9 @@ class LoadBalancerIT {
             ok(cluster.cli("network", "delete", "svc"));
         }
     }
+
+    /** Five of the switches' load-report periods (100 ms): a member's state has reached every host by then. */
+    private static final long REPORT_SETTLE_MILLIS = 500;
 
     /** A persistent server on port 8080 answering each connection with the member's name (after 3 s if slow). */
     private static void serve(Cluster cluster, String vm, boolean slow) throws Exception {

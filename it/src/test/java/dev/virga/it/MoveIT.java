@@ -26,7 +26,7 @@ class MoveIT {
             cluster.join("h1");
             cluster.join("h2");
             assertThat(cluster.cli("image", "build", "tiny").exit()).isZero();
-            var launch = cluster.cli("launch", "tiny", "vm", "--memory", "128M", "--target", "h1");
+            var launch = cluster.cli("launch", "tiny", "vm", "--target", "h1");
             assertThat(launch.exit()).as(launch.toString()).isZero();
             write(cluster, "/root/before", "A");
             assertThat(cluster.cli("snapshot", "create", "vm", "s1").exit()).isZero();
@@ -74,7 +74,7 @@ class MoveIT {
             var standby = cluster.cli("host", "standby", "h2");
             assertThat(standby.out()).contains("host h2 is online, mode standby");
             assertThat(Files.exists(dir.resolve("h2/standby"))).isTrue();
-            var woken = cluster.cli("launch", "tiny", "w", "--memory", "128M", "--constraint", "name=h2");
+            var woken = cluster.cli("launch", "tiny", "w", "--constraint", "name=h2");
             assertThat(woken.exit()).as(woken.toString()).isZero();
             assertThat(client.instance("w").host()).isEqualTo("h2");
             assertThat(client.host("h2").mode()).isEqualTo("active");
@@ -85,12 +85,12 @@ class MoveIT {
     }
 
     private static void write(Cluster cluster, String file, String content) throws Exception {
-        var r = cluster.cli("exec", "vm", "--", "sh", "-c", "printf %s '" + content + "' > " + file + " && sync");
+        var r = cluster.exec("vm", "printf %s '" + content + "' > " + file + " && sync");
         assertThat(r.exit()).as(r.toString()).isZero();
     }
 
     private static String read(Cluster cluster, String file) throws Exception {
-        var r = cluster.cli("exec", "vm", "--", "cat", file);
+        var r = cluster.exec("vm", "cat " + file);
         assertThat(r.exit()).as(r.toString()).isZero();
         return r.out();
     }

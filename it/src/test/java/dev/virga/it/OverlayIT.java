@@ -27,8 +27,8 @@ class OverlayIT {
             cluster.join("h2");
             ok(cluster.cli("image", "build", "tiny"));
             ok(cluster.cli("network", "create", "wide", "--subnet", "10.30.0.0/24", "--gateway", "10.30.0.254"));
-            ok(cluster.cli("launch", "tiny", "x1", "--memory", "128M", "--target", "h1", "--network", "wide"));
-            ok(cluster.cli("launch", "tiny", "x2", "--memory", "128M", "--target", "h2", "--network", "wide"));
+            ok(cluster.cli("launch", "tiny", "x1", "--target", "h1", "--network", "wide"));
+            ok(cluster.cli("launch", "tiny", "x2", "--target", "h2", "--network", "wide"));
             assertThat(client.instance("x1").host()).isEqualTo("h1");
             assertThat(client.instance("x2").host()).isEqualTo("h2");
             assertThat(client.hosts()).allSatisfy(h -> assertThat(h.name()).isIn("h1", "h2"));

@@ -6,7 +6,9 @@ import dev.virga.api.OperationStatus;
 import dev.virga.api.SnapshotRequest;
 import dev.virga.api.StateChange;
 import dev.virga.client.ApiException;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,19 +25,28 @@ import static org.awaitility.Awaitility.await;
 /** Snapshots on real guests: what the guest sees after restore, memory state, merging, faults and bad input. */
 class SnapshotIT {
     @TempDir
-    Path home;
-    VirgaUp virga;
+    static Path home;
+    static VirgaUp virga;
+
+    /** One Virga for the class (a new one per test cost ~10 s); each test gets fresh instances. */
+    @BeforeAll
+    static void up() throws Exception {
+        virga = VirgaUp.withTinyImage(home);
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        virga.close();
+    }
 
     @BeforeEach
-    void up() throws Exception {
-        virga = VirgaUp.withTinyImage(home);
-        var launch = virga.cli("launch", "tiny", "vm", "--memory", "192M");
-        assertThat(launch.exit()).as(launch.toString()).isZero();
+    void fresh() throws Exception {
+        virga.launch("vm");
     }
 
     @AfterEach
-    void down() throws Exception {
-        virga.close();
+    void clean() throws Exception {
+        virga.reset();
     }
 
     @Test
@@ -189,7 +200,8 @@ class SnapshotIT {
         assertChainIsSound();
         start();
         assertThat(client.snapshots("vm")).extracting(s -> s.name()).containsExactly("s1");
-        assertThat(virga.cli("exec", "vm", "--", "md5sum", "/root/big").out()).isEqualTo(sum);
+        var again = virga.cli("exec", "vm", "--", "md5sum", "/root/big");
+        assertThat(again.out()).as(again.toString()).isEqualTo(sum);
         assertThat(layers()).hasSize(2);
     }
 
@@ -220,18 +232,18 @@ class SnapshotIT {
     }
 
     private void write(String file, String content) throws Exception {
-        var r = virga.cli("exec", "vm", "--", "sh", "-c", "printf %s '" + content + "' > " + file + " && sync");
+        var r = virga.exec("vm", "printf %s '" + content + "' > " + file + " && sync");
         assertThat(r.exit()).as(r.toString()).isZero();
     }
 
     private String read(String file) throws Exception {
-        var r = virga.cli("exec", "vm", "--", "cat", file);
+        var r = virga.exec("vm", "cat " + file);
         assertThat(r.exit()).as(r.toString()).isZero();
         return r.out();
     }
 
     private long counter() throws Exception {
-        var r = virga.cli("exec", "vm", "--", "cat", "/run/counter");
+        var r = virga.exec("vm", "cat /run/counter");
         return r.exit() == 0 ? Long.parseLong(r.out().strip()) : -1;
     }
 

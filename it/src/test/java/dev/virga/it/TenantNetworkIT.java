@@ -30,14 +30,14 @@ class TenantNetworkIT {
             ok(cluster.cli("network", "create", "red", "--subnet", "10.20.0.0/24", "--project", "other"));
             int published = freePort();
             // a bad forward is refused before anything is made
-            var bad = cluster.cli("launch", "tiny", "bad", "--memory", "128M", "--publish", "70000:80");
+            var bad = cluster.cli("launch", "tiny", "bad", "--publish", "70000:80");
             assertThat(bad.exit()).isEqualTo(1);
             assertThat(bad.err()).contains("publish").contains("host port 70000 is not in 1..65535");
-            ok(cluster.cli("launch", "tiny", "a1", "--memory", "128M", "--network", "blue", "--publish",
+            ok(cluster.cli("launch", "tiny", "a1", "--network", "blue", "--publish",
                     "127.0.0.1:" + published + ":8080"));
-            ok(cluster.cli("launch", "tiny", "a2", "--memory", "128M", "--network", "blue:10.20.0.2"));
+            ok(cluster.cli("launch", "tiny", "a2", "--network", "blue:10.20.0.2"));
             // the other tenant's VM has the address a1 has in blue
-            ok(cluster.cli("launch", "tiny", "b1", "--memory", "128M", "--network", "red:10.20.0.1"));
+            ok(cluster.cli("launch", "tiny", "b1", "--network", "red:10.20.0.1"));
 
             var a1 = client.instance("a1").nics().getFirst();
             assertThat(a1.ip()).isEqualTo("10.20.0.1");
@@ -45,7 +45,7 @@ class TenantNetworkIT {
             assertThat(info.out()).contains("NIC eth1:").contains("blue").contains(a1.mac()).contains("10.20.0.1")
                     .contains("Published:   127.0.0.1:" + published + "->8080/tcp");
             // the host port is a1's on h1: another VM asking for it has no host
-            var clash = cluster.cli("launch", "tiny", "a3", "--memory", "128M", "--no-queue", "--publish",
+            var clash = cluster.cli("launch", "tiny", "a3", "--no-queue", "--publish",
                     published + ":22");
             assertThat(clash.exit()).isEqualTo(1);
             assertThat(clash.err()).contains("host port already published here: 127.0.0.1:" + published

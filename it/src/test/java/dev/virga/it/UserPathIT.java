@@ -38,7 +38,7 @@ class UserPathIT {
     @Test
     @Order(1)
     void launchBootsARealGuestWhoseAgentAnswers() throws Exception {
-        var launch = virga.cli("launch", "tiny", "web1", "--memory", "192M", "--cpus", "2");
+        var launch = virga.cli("launch", "tiny", "web1", "--cpus", "2", "--memory", "192M");
         assertThat(launch.exit()).as(launch.toString()).isZero();
         assertThat(launch.out()).contains("web1 is running on local (tcg)");
 

@@ -32,11 +32,14 @@ final class VirgaUp implements AutoCloseable {
         SharedImage.linkInto(home);
         var up = new VirgaUp(home);
         up.start();
-        var built = up.cli("image", "build", "tiny");
-        if (built.exit() != 0) {
+        // through the API: a CLI process for it would cost every test class a JVM start (the cluster tests run
+        // `virga image build tiny`, DemoIT `virga demo`)
+        var built = up.client.await(up.client.buildImage("tiny"), o -> { });
+        if (built.status() != dev.virga.api.OperationStatus.SUCCESS) {
             up.close();
-            throw new IllegalStateException("image build failed: " + built);
+            throw new IllegalStateException("image build failed: " + built.error());
         }
+        SharedImage.keepWarmStates(home);
         return up;
     }
 
@@ -88,13 +91,40 @@ final class VirgaUp implements AutoCloseable {
         return process.pid();
     }
 
+    /** A test's starting VM, launched through the API (the launch verb itself is tested through the CLI). */
+    void launch(String name) {
+        var op = client.await(client.launch(new dev.virga.api.LaunchRequest(name, "tiny", null, null, null)), o -> { });
+        if (op.status() != dev.virga.api.OperationStatus.SUCCESS) {
+            throw new AssertionError("launch " + name + " failed: " + op.error());
+        }
+    }
+
+    /** {@code sh -c script} in a guest through the API (see {@link GuestExec}). */
+    CliResult exec(String vm, String script) {
+        return GuestExec.sh(client, vm, script);
+    }
+
     /** Runs the real CLI in its own process against this Virga. */
     CliResult cli(String... args) throws IOException, InterruptedException {
         return cliWithInput(new byte[0], args);
     }
 
+    /** CLI processes this Virga's test ran and their time: printed at close, so the budget stays visible. */
+    private int cliCalls;
+    private long cliNanos;
+
     CliResult cliWithInput(byte[] stdin, String... args) throws IOException, InterruptedException {
-        var cmd = new ArrayList<>(List.of(java(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString()));
+        long t0 = System.nanoTime();
+        try {
+            return runCli(stdin, args);
+        } finally {
+            cliCalls++;
+            cliNanos += System.nanoTime() - t0;
+        }
+    }
+
+    private CliResult runCli(byte[] stdin, String... args) throws IOException, InterruptedException {
+        var cmd = new ArrayList<>(cliJava());
         cmd.addAll(List.of(args));
         var pb = new ProcessBuilder(cmd);
         pb.environment().put("VIRGA_HOME", home.toString());
@@ -122,23 +152,45 @@ final class VirgaUp implements AutoCloseable {
     /** QEMU processes whose command line mentions this home. */
     List<ProcessHandle> qemus() {
         return ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
-                .map(c -> c.contains("qemu-system") && c.contains(home.toString())).orElse(false)).toList();
+                .map(c -> c.contains("qemu-system") && c.contains(home + "/")).orElse(false)).toList();
+    }
+
+    /**
+     * Between the tests of a class that shares this Virga: every instance deleted (its QEMU checked gone) and every
+     * image but tiny, so the next test starts as on a fresh Virga, without the seconds a new one costs.
+     */
+    void reset() {
+        deleteInstances();
+        for (var image : client.images()) {
+            if (!image.name().equals("tiny")) {
+                client.deleteImage(image.name());
+            }
+        }
+        var left = qemus();
+        if (!left.isEmpty()) {
+            throw new AssertionError(left.size() + " QEMU process(es) outlived the deletion of their instances");
+        }
+    }
+
+    private void deleteInstances() {
+        // copies first: a VM that is the base of copies refuses deletion until they are gone
+        for (int round = 0; round < 5 && !client.instances().isEmpty(); round++) {
+            for (var i : client.instances()) {
+                try {
+                    client.await(client.delete(i.name(), true), o -> { });
+                } catch (ApiException e) {
+                    // retried next round; what stays is caught by the QEMU check
+                }
+            }
+        }
     }
 
     @Override
     public void close() throws Exception {
+        System.out.printf("[it] %s: %d CLI processes, %.1f s%n", home.getFileName(), cliCalls, cliNanos / 1e9);
         try {
             if (process != null && process.isAlive() && client != null) {
-                // copies first: a VM that is the base of copies refuses deletion until they are gone
-                for (int round = 0; round < 5 && !client.instances().isEmpty(); round++) {
-                    for (var i : client.instances()) {
-                        try {
-                            client.await(client.delete(i.name(), true), o -> { });
-                        } catch (ApiException e) {
-                            // retried next round; the leftover check below catches what stays
-                        }
-                    }
-                }
+                deleteInstances();
             }
         } finally {
             if (process != null) {
@@ -153,6 +205,14 @@ final class VirgaUp implements AutoCloseable {
                 throw new AssertionError(left.size() + " QEMU process(es) were left behind");
             }
         }
+    }
+
+    /** How the tests start the CLI: as ./virga does (serial GC, C1 only: a short-lived JVM). */
+    static List<String> cliJava() {
+        var cmd = new ArrayList<>(List.of(java(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
+        cmd.addAll(CliArchive.options(JAR, java()));
+        cmd.addAll(List.of("-jar", JAR.toString()));
+        return cmd;
     }
 
     static String java() {

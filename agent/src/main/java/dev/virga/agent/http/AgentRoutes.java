@@ -103,6 +103,16 @@ public final class AgentRoutes {
             ctx.json(stored.toHostImage());
         });
         app.get(BASE + "/images/{fingerprint}/export", ctx -> exportImage(ctx, images));
+        app.post(BASE + "/images/{fingerprint}/warm", ctx -> {
+            var warm = read(ctx, dev.virga.api.agent.WarmRequest.class);
+            ctx.json(vms.warm(ctx.pathParam("fingerprint"), warm.cpus(), warm.memoryBytes(), warm.onlyIfMissing()));
+        });
+        app.get(BASE + "/images/{fingerprint}/warm", ctx -> ctx.json(vms.warmStates(ctx.pathParam("fingerprint"))));
+        app.post(BASE + "/images/{fingerprint}/unwarm", ctx -> {
+            var warm = read(ctx, dev.virga.api.agent.WarmRequest.class);
+            vms.unwarm(ctx.pathParam("fingerprint"), warm.cpus(), warm.memoryBytes());
+            ctx.status(204);
+        });
         app.delete(BASE + "/images/{fingerprint}", ctx -> {
             var fp = ctx.pathParam("fingerprint");
             images.delete(fp, vms.usersOf(fp));

@@ -3,6 +3,7 @@ package dev.virga.agent.vm;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.virga.agent.AgentError;
 import dev.virga.qemu.qmp.QmpClient;
+import dev.virga.qemu.qmp.QmpEvent;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,29 +48,57 @@ final class BlockNodes {
     /**
      * Streams the data of the layers between {@code base} and {@code node} into {@code node}, which then reads
      * through {@code base}: a live merge. Waits until the job ends.
+     *
+     * <p>The job is finalized by hand, after a flush. Left to finalize itself, QEMU rewrites the layer's backing-file
+     * pointer at once but keeps the new cluster mappings in its cache: a QEMU killed then leaves a layer that reads
+     * through {@code base} and no longer sees data it does not yet map (seen: a guest file lost). So the job stops
+     * at "pending" (copied, backing not yet changed), the mappings are flushed while the layer still reads through
+     * its old backing, and only then does the job change the backing file. A kill at any point leaves a layer that
+     * reads right, through one backing or the other.
      */
     static void stream(QmpClient qmp, String node, String baseNode, Duration timeout) {
         var job = "stream-" + node.replaceAll("[^A-Za-z0-9_-]", "");
-        try (var done = qmp.expectEvent(e -> e.is("BLOCK_JOB_COMPLETED") && e.data().path("device").asText().equals(job))) {
-            qmp.execute("block-stream", Map.of("job-id", job, "device", node, "base-node", baseNode));
+        try (var copied = qmp.expectEvent(e -> pending(e, job) || completed(e, job));
+             var done = qmp.expectEvent(e -> completed(e, job))) {
+            qmp.execute("block-stream", Map.of("job-id", job, "device", node, "base-node", baseNode,
+                    "auto-finalize", false));
+            if (pending(copied.await(timeout), job)) {
+                whileStopped(qmp, () -> qmp.execute("job-finalize", Map.of("id", job)));
+            }
             var event = done.await(timeout);
             if (event.data().has("error")) {
                 throw AgentError.failed("merging disk layers failed: " + event.data().path("error").asText(), null);
             }
         }
-        flush(qmp);
+    }
+
+    private static boolean pending(QmpEvent e, String job) {
+        return e.is("JOB_STATUS_CHANGE") && e.data().path("id").asText().equals(job)
+                && e.data().path("status").asText().equals("pending");
+    }
+
+    private static boolean completed(QmpEvent e, String job) {
+        return e.is("BLOCK_JOB_COMPLETED") && e.data().path("device").asText().equals(job);
     }
 
     /**
-     * Makes QEMU write its cached qcow2 metadata to the files. Needed after a stream: QEMU rewrites the layer's
-     * backing-file pointer at once but keeps the new cluster mappings in its cache, so a QEMU killed then would
-     * leave a layer that points past data it does not yet map (seen: a guest file lost). Stopping the VM flushes
-     * every disk; there is no QMP flush command. The guest pauses for the flush only.
+     * Makes QEMU write its cached qcow2 metadata to the files: stopping the VM flushes every disk, even a VM that
+     * is paused already; there is no QMP flush command. A running guest pauses for the flush only.
      */
     static void flush(QmpClient qmp) {
-        if ("running".equals(qmp.status())) {
-            qmp.stop();
-            qmp.cont();
+        whileStopped(qmp, () -> { });
+    }
+
+    /** Stops the VM (which flushes every disk), does {@code action}, and lets the guest run again if it ran. */
+    private static void whileStopped(QmpClient qmp, Runnable action) {
+        boolean running = "running".equals(qmp.status());
+        qmp.stop();
+        try {
+            action.run();
+        } finally {
+            if (running) {
+                qmp.cont();
+            }
         }
     }
 }

@@ -20,8 +20,30 @@ final class GuestLink implements AutoCloseable {
         this.socket = socket;
     }
 
+    /** Connected by {@link #connectEarly()} and not yet answered on. */
+    private boolean early;
+
+    /**
+     * Connects before the guest runs (see {@link GuestAgentClient#open}); {@link #awaitReady} then waits on this
+     * connection first.
+     */
+    synchronized void connectEarly() {
+        closeClient();
+        client = GuestAgentClient.open(socket, Duration.ofSeconds(5));
+        early = true;
+    }
+
     /** Waits until the guest agent answers, up to {@code deadline}. */
     synchronized void awaitReady(Duration deadline) {
+        if (early && client != null) {
+            early = false;
+            try {
+                client.execute("guest-ping", java.util.Map.of(), deadline);
+                return;
+            } catch (GuestAgentException e) {
+                // the saved guest's agent did not take it up: a fresh connection, as for a boot
+            }
+        }
         closeClient();
         client = GuestAgentClient.awaitReady(socket, deadline);
     }
@@ -63,7 +85,17 @@ final class GuestLink implements AutoCloseable {
         });
     }
 
+    /** The guest's clock minus this host's, in ms (one {@code guest-get-time}). */
+    long clockOffsetMillis() {
+        return call(ga -> {
+            long before = System.currentTimeMillis();
+            long guest = ga.time().toEpochMilli();
+            return guest - (before + System.currentTimeMillis()) / 2;
+        });
+    }
+
     private void closeClient() {
+        early = false;
         if (client != null) {
             client.close();
             client = null;

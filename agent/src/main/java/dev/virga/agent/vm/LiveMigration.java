@@ -118,7 +118,9 @@ final class LiveMigration {
         var caps = new java.util.ArrayList<Map<String, Object>>(List.of(
                 Map.of("capability", "events", "state", true),
                 Map.of("capability", "pause-before-switchover", "state", true),
-                Map.of("capability", "auto-converge", "state", spec.autoConverge())));
+                Map.of("capability", "auto-converge", "state", spec.autoConverge()),
+                // left on by the resume of a warm state: the whole RAM goes, the destination's is its own
+                Map.of("capability", "x-ignore-shared", "state", false)));
         qmp.execute("migrate-set-capabilities", Map.of("capabilities", caps));
         var params = new java.util.HashMap<String, Object>();
         params.put("downtime-limit", spec.downtimeLimitMillis());

@@ -14,6 +14,7 @@ final class VmEntry {
     private final String name;
     private final VmDefinition definition;
     private final Path dir;
+    private final Path runDir;
     private final VmPaths vmPaths;
     private volatile RunningVm running;
     private volatile VmMemo memo;
@@ -21,12 +22,19 @@ final class VmEntry {
     private volatile long readyMillis;
     private volatile long unexpectedStops;
     private volatile boolean deleted;
+    private volatile String boot = "";
+    private volatile String bootReason = "";
 
     VmEntry(String name, VmDefinition definition, AgentPaths paths) {
+        this(name, definition, paths.instanceDir(name), paths.runDir(name));
+    }
+
+    /** A VM whose files live elsewhere than under its name (the guest an image's warm state is made from). */
+    VmEntry(String name, VmDefinition definition, Path dir, Path run) {
         this.name = name;
         this.definition = definition;
-        this.dir = paths.instanceDir(name);
-        var run = paths.runDir(name);
+        this.dir = dir;
+        this.runDir = run;
         // sockets and pid under the short run dir; the serial log with the disk, so it survives a host reboot
         this.vmPaths = new VmPaths(run.resolve("qmp.sock"), run.resolve("ga.sock"), run.resolve("console.sock"),
                 dir.resolve("serial.log"), run.resolve("qemu.pid"));
@@ -43,6 +51,11 @@ final class VmEntry {
 
     Path dir() {
         return dir;
+    }
+
+    /** Where its sockets and pid file are. */
+    Path runDir() {
+        return runDir;
     }
 
     VmPaths vmPaths() {
@@ -62,6 +75,12 @@ final class VmEntry {
         this.startMillis = startMs;
         this.readyMillis = readyMs;
         remember(memo.withReason("").withGuest(guest, accelerator));
+    }
+
+    /** How the last start began ({@code warm}, {@code cold}, {@code resumed}) and, for a cold one, why. */
+    void booted(String mode, String reason) {
+        this.boot = mode;
+        this.bootReason = reason;
     }
 
     void adopted(RunningVm vm) {
@@ -109,7 +128,7 @@ final class VmEntry {
         var m = memo;
         if (r == null) {
             return new VmStatus(name, VmPower.STOPPED, 0, m.lastStopReason(), m.accelerator(), startMillis,
-                    readyMillis, unexpectedStops, GuestDetails.unknown());
+                    readyMillis, unexpectedStops, GuestDetails.unknown(), boot, bootReason);
         }
         VmPower power;
         try {
@@ -118,6 +137,6 @@ final class VmEntry {
             power = r.alive() ? VmPower.RUNNING : VmPower.STOPPED;
         }
         return new VmStatus(name, power, r.pid(), "", m.accelerator(), startMillis, readyMillis, unexpectedStops,
-                m.guest());
+                m.guest(), boot, bootReason);
     }
 }

@@ -47,6 +47,10 @@ public final class VmHost implements AutoCloseable {
     private final Publisher publisher;
     private final Map<String, VmEntry> vms = new ConcurrentHashMap<>();
     private final Admission admission;
+    private final InstanceMoves moves;
+    private final WarmStates warmStates;
+    private final WarmMaker warmMaker;
+    private final WarmStart warmStart;
 
     public VmHost(AgentPaths paths, ImageStore images, Supplier<String> accelerator, Path qemuBinary,
                   dev.virga.agent.network.HostSwitch hostSwitch) {
@@ -56,6 +60,12 @@ public final class VmHost implements AutoCloseable {
 
     public VmHost(AgentPaths paths, ImageStore images, Supplier<String> accelerator, Path qemuBinary,
                   Admission admission, dev.virga.agent.network.HostSwitch hostSwitch) {
+        this(paths, images, accelerator, qemuBinary, dev.virga.qemu.vm.QemuVersion.of(qemuBinary), admission,
+                hostSwitch);
+    }
+
+    public VmHost(AgentPaths paths, ImageStore images, Supplier<String> accelerator, Path qemuBinary,
+                  String qemuVersion, Admission admission, dev.virga.agent.network.HostSwitch hostSwitch) {
         this.admission = admission;
         this.paths = paths;
         this.images = images;
@@ -63,10 +73,15 @@ public final class VmHost implements AutoCloseable {
         this.launcher = new VmLauncher(paths, qemuBinary, hostSwitch);
         this.backups = new DiskBackup(qemuImg, qemuBinary);
         this.publisher = new Publisher(qemuImg, paths.images());
+        this.moves = new InstanceMoves(paths, images, qemuImg, launcher, snapshots, this::copiesOf);
+        this.warmStates = new WarmStates(paths.images(), paths.runRoot());
+        this.warmMaker = new WarmMaker(launcher, qemuImg, warmStates, qemuVersion);
+        this.warmStart = new WarmStart(warmStates, qemuImg, qemuVersion, launcher);
     }
 
     /** At agent start: take over every QEMU still running, clean away creations that died half-way. */
     public void adoptAll() {
+        warmStates.recover(() -> images.list().stream().map(ImageStore.Stored::dir).toList());
         List<Path> dirs;
         try (var list = Files.list(paths.instances())) {
             dirs = list.filter(Files::isDirectory).sorted().toList();
@@ -98,7 +113,11 @@ public final class VmHost implements AutoCloseable {
         return entry(name).status();
     }
 
-    /** Makes the linked-clone disk and starts the VM; on any failure nothing of it remains. */
+    /**
+     * Makes the VM's disk and starts it: a launch from an image with a warm state of its shape resumes that state
+     * (a copy of the saved guest's disk, then its memory) and takes its own identity; otherwise it boots on a linked
+     * clone of the image (or, for a copy, of the source's snapshot). On any failure nothing of it remains.
+     */
     public VmStatus create(VmSpec spec) {
         var placeholder = new VmEntry(spec.name(), null, paths);
         if (vms.putIfAbsent(spec.name(), placeholder) != null || Files.exists(paths.instanceDir(spec.name()))) {
@@ -114,14 +133,21 @@ public final class VmHost implements AutoCloseable {
             Files.createDirectories(dir);
             undo.push("remove " + dir, () -> Trees.delete(dir));
             undo.push("remove run dir", () -> Trees.delete(paths.runDir(spec.name())));
-            qemuImg.createOverlay(base.disk(), "qcow2", dir.resolve(DiskChain.FIRST),
-                    spec.diskBytes() > base.virtualSize() ? OptionalLong.of(spec.diskBytes()) : OptionalLong.empty());
             var def = new VmDefinition(spec.name(), UUID.randomUUID().toString(), spec.imageFingerprint(),
                     spec.cpus(), spec.memoryBytes(), spec.diskBytes(), QemuCommandLine.macFor(spec.name()), "pc",
                     base.kernel(), base.initrd(), base.cmdline() + " virga.hostname=" + spec.name(),
                     spec.baseInstance(), spec.baseSnapshot(), spec.nics(), spec.publish());
             var entry = new VmEntry(spec.name(), def, paths);
-            launcher.start(entry, accelerator.get(), spec.resume() ? base.state() : java.util.Optional.empty());
+            var coldReason = spec.isCopy() ? "" : warmStart.tryStart(spec, entry, base.disk(),
+                    images.get(spec.imageFingerprint()).manifest().name(), accelerator.get());
+            if (entry.running() == null) {
+                qemuImg.createOverlay(base.disk(), "qcow2", dir.resolve(DiskChain.FIRST), spec.diskBytes()
+                        > base.virtualSize() ? OptionalLong.of(spec.diskBytes()) : OptionalLong.empty());
+                launcher.start(entry, accelerator.get(), spec.resume() ? base.state() : java.util.Optional.empty());
+                if (!spec.isCopy()) {
+                    entry.booted("cold", coldReason);
+                }
+            }
             undo.push("kill QEMU of " + spec.name(), () -> entry.running().kill());
             def.write(dir);
             vms.put(spec.name(), entry);
@@ -134,100 +160,29 @@ public final class VmHost implements AutoCloseable {
     }
 
     /**
-     * Streams a stopped VM's instance directory for a cold move. A copy, or a VM others are copies of, cannot move
-     * (their disks are tied by snapshot layers on this host).
+     * Streams a stopped VM's instance directory for a cold move; {@code live}: the VM runs, and everything but the
+     * layer it writes is sent (see {@link InstanceMoves}).
      */
+    public void exportInstance(String name, java.io.OutputStream out, boolean live) throws IOException {
+        moves.exportInstance(entry(name), out, live);
+    }
+
     public void exportInstance(String name, java.io.OutputStream out) throws IOException {
         exportInstance(name, out, false);
     }
 
-    /**
-     * As {@link #exportInstance(String, java.io.OutputStream)}; {@code live}: the VM runs, and everything but the
-     * layer it writes is sent (frozen snapshot layers, memory states, definition), plus {@value #LIVE_ACTIVE}
-     * saying how to make that layer's empty counterpart, which the live migration's disk mirror then fills.
-     */
-    public void exportInstance(String name, java.io.OutputStream out, boolean live) throws IOException {
-        var entry = entry(name);
-        synchronized (entry) {
-            checkMovable(entry, live);
-            if (!live) {
-                InstanceArchive.write(entry.dir(), out);
-                return;
-            }
-            var chain = DiskChain.read(entry.dir());
-            var activeFile = entry.dir().resolve(chain.active());
-            var info = qemuImg.info(activeFile, true);
-            var backing = info.backingFile().map(Path::of).orElseThrow(() -> AgentError.failed("layer "
-                    + chain.active() + " of " + name + " has no backing file", null));
-            boolean onImage = backing.getParent() != null
-                    && backing.getParent().getFileName().toString().equals(entry.definition().imageFingerprint());
-            var active = new LiveActive(chain.active(), info.virtualSize(), onImage ? ""
-                    : backing.getFileName().toString());
-            InstanceArchive.write(entry.dir(), out, java.util.Set.of(chain.active()),
-                    Map.of(LIVE_ACTIVE, dev.virga.client.Json.mapper().writeValueAsBytes(active)));
-        }
-    }
-
-    /** Archive member of a live move: the active layer to make empty on the destination. */
-    static final String LIVE_ACTIVE = "live-active.json";
-
-    /**
-     * @param backing the layer it reads through, a file of the instance directory; empty: the image
-     */
-    record LiveActive(String file, long virtualSize, String backing) {
-    }
-
     /** Refuses (before any byte is sent) what {@link #exportInstance} would refuse; finishes a pending change. */
+    public void checkMovable(String name, boolean live) {
+        moves.checkMovable(entry(name), live);
+    }
+
     public void checkMovable(String name) {
         checkMovable(name, false);
     }
 
-    public void checkMovable(String name, boolean live) {
-        var entry = entry(name);
-        synchronized (entry) {
-            checkMovable(entry, live);
-            if (!live) {
-                snapshots.recover(entry);
-            }
-        }
-    }
-
-    private void checkMovable(VmEntry entry, boolean live) {
-        var name = entry.name();
-        if (!live && entry.running() != null) {
-            throw AgentError.conflict("vm '" + name + "' is running; a cold move needs it stopped");
-        }
-        if (live && entry.running() == null) {
-            throw AgentError.conflict("vm '" + name + "' is not running; a live move needs it running");
-        }
-        if (live && DiskChain.read(entry.dir()).pending().isPresent()) {
-            throw AgentError.conflict("vm '" + name + "' has a snapshot change under way");
-        }
-        var def = entry.definition();
-        if (!def.baseInstance().isEmpty()) {
-            throw AgentError.conflict("vm '" + name + "' is a copy of " + def.baseInstance() + "/"
-                    + def.baseSnapshot() + "; its disk reads through that VM's layer on this host and cannot move");
-        }
-        var copies = copiesOf(name, "");
-        if (!copies.isEmpty()) {
-            throw AgentError.conflict("vm '" + name + "' is the base of " + String.join(", ", copies)
-                    + "; it cannot move while they read through its layers");
-        }
-    }
-
     /**
-     * Takes a VM moved from another host: unpacks its instance directory next to the others, points its lowest
-     * layer at this host's copy of its image and each other layer at its new neighbour, and registers it
-     * (stopped). The image must already be here. On any failure nothing of it remains.
-     */
-    public VmStatus importInstance(String name, java.io.InputStream in) {
-        return importInstance(name, in, false);
-    }
-
-    /**
-     * As {@link #importInstance(String, java.io.InputStream)}; {@code live}: the archive of a running VM
-     * ({@link #exportInstance(String, java.io.OutputStream, boolean)}), whose active layer is made here, empty, on
-     * top of the layer it reads through, for the live migration's mirror to fill.
+     * Takes a VM moved from another host (registered stopped; {@code live}: its active layer is made empty here
+     * for the live migration's mirror). On any failure nothing of it remains.
      */
     public VmStatus importInstance(String name, java.io.InputStream in, boolean live) {
         var placeholder = new VmEntry(name, null, paths);
@@ -235,89 +190,18 @@ public final class VmHost implements AutoCloseable {
             vms.remove(name, placeholder);
             throw AgentError.conflict("vm '" + name + "' already exists on this host");
         }
-        try (var undo = new Undo()) {
-            undo.push("forget " + name, () -> vms.remove(name, placeholder));
-            // a dot directory: an agent that dies here removes it at its next start (no vm.json under that name)
-            var tmp = paths.instances().resolve(".move-" + UUID.randomUUID());
-            Files.createDirectories(tmp);
-            undo.push("remove " + tmp, () -> Trees.delete(tmp));
-            InstanceArchive.read(in, tmp);
-            var def = VmDefinition.read(tmp);
-            if (!def.name().equals(name)) {
-                throw AgentError.badInput("archive", "holds vm '" + def.name() + "', not '" + name + "'");
-            }
-            if (!def.baseInstance().isEmpty()) {
-                throw AgentError.badInput("archive", "vm '" + name + "' is a copy; copies do not move");
-            }
-            var image = images.get(def.imageFingerprint());
-            var dir = paths.instanceDir(name);
-            var chain = DiskChain.read(tmp);
-            var layers = new java.util.ArrayList<String>();
-            layers.add(chain.active());
-            chain.snapshots().forEach(l -> layers.add(l.file()));
-            LiveActive active = null;
-            if (live) {
-                if (!Files.isRegularFile(tmp.resolve(LIVE_ACTIVE))) {
-                    throw AgentError.badInput("archive", "a live move's archive needs " + LIVE_ACTIVE);
-                }
-                active = dev.virga.client.Json.mapper().readValue(tmp.resolve(LIVE_ACTIVE).toFile(), LiveActive.class);
-                Files.delete(tmp.resolve(LIVE_ACTIVE));
-                if (!active.file().equals(chain.active()) || Files.exists(tmp.resolve(active.file()))
-                        || (!active.backing().isEmpty() && !layers.contains(active.backing()))) {
-                    throw AgentError.badInput("archive", "its active layer " + active.file() + " on "
-                            + (active.backing().isEmpty() ? "the image" : active.backing()) + " does not fit chain.json");
-                }
-                layers.remove(chain.active());
-            }
-            for (var layer : layers) {
-                var file = tmp.resolve(layer);
-                if (!Files.isRegularFile(file)) {
-                    throw AgentError.badInput("archive", "layer " + layer + " named by chain.json is missing");
-                }
-                var backing = qemuImg.info(file, false).backingFile().map(Path::of);
-                if (backing.isEmpty()) {
-                    continue;
-                }
-                var parent = backing.get().getParent();
-                var sibling = backing.get().getFileName().toString();
-                Path target;
-                if (parent != null && parent.getFileName().toString().equals(def.imageFingerprint())) {
-                    target = image.disk();
-                } else if (parent != null && parent.getFileName().toString().equals(name) && layers.contains(sibling)) {
-                    target = dir.resolve(sibling);
-                } else {
-                    throw AgentError.badInput("archive", "layer " + layer + " reads through " + backing.get()
-                            + ", which is neither its image nor one of its layers");
-                }
-                qemuImg.repoint(file, target, "qcow2");
-            }
-            if (active != null) {
-                // made where it will live (the others were repointed to their final paths too)
-                var file = tmp.resolve(active.file());
-                if (active.backing().isEmpty()) {
-                    qemuImg.createOverlay(image.disk(), "qcow2", file, OptionalLong.of(active.virtualSize()));
-                } else {
-                    qemuImg.createOverlay(tmp.resolve(active.backing()), "qcow2", file,
-                            OptionalLong.of(active.virtualSize()));
-                    qemuImg.repoint(file, dir.resolve(active.backing()), "qcow2");
-                }
-            }
-            var moved = new VmDefinition(def.name(), def.uuid(), def.imageFingerprint(), def.cpus(), def.memoryBytes(),
-                    def.diskBytes(), def.mac(), def.machine(), image.kernel().map(Path::toString).orElse(""),
-                    image.initrd().map(Path::toString).orElse(""), def.cmdline(), "", "", def.nics(), def.publish());
-            moved.write(tmp);
-            Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            undo.push("remove " + dir, () -> Trees.delete(dir));
-            var entry = launcher.adopt(name, dir).orElseThrow(() -> AgentError.failed("vm '" + name
-                    + "' could not be registered after the move", null));
+        try {
+            var entry = moves.importInstance(name, in, live);
             vms.put(name, entry);
-            undo.keep();
-            LOG.info("vm {} moved in ({} layer(s){})", name, layers.size(), live ? ", live: its active layer waits for "
-                    + "the mirror" : "");
             return entry.status();
-        } catch (IOException e) {
-            throw AgentError.failed("cannot take vm " + name + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            vms.remove(name, placeholder);
+            throw e;
         }
+    }
+
+    public VmStatus importInstance(String name, java.io.InputStream in) {
+        return importInstance(name, in, false);
     }
 
     /** Live moves under way from this host, by VM. */
@@ -484,6 +368,44 @@ public final class VmHost implements AutoCloseable {
         } catch (GuestAgentException e) {
             throw AgentError.failed("guest agent of '" + name + "': " + e.getMessage(), e);
         }
+    }
+
+    // ---- warm states (WarmMaker, WarmStates)
+
+    /**
+     * Boots the image once and saves its guest idle and ready, so launches of {@code cpus} and {@code memoryBytes}
+     * resume it instead of booting; replaces the state of that shape unless {@code onlyIfMissing} and it is one
+     * this host can resume as it is.
+     */
+    public dev.virga.api.agent.WarmInfo warm(String fingerprint, int cpus, long memoryBytes, boolean onlyIfMissing) {
+        var image = images.get(fingerprint);
+        if (cpus < 1 || cpus > 255 || memoryBytes < (16L << 20) || memoryBytes % (1L << 20) != 0) {
+            throw AgentError.badInput("cpus/memory", cpus + " vCPU and " + memoryBytes + " bytes is no VM shape");
+        }
+        var key = "warm state of " + fingerprint.substring(0, 12);
+        admission.admit(key, memoryBytes, runningMemory(key));
+        try {
+            return warmMaker.make(image, cpus, memoryBytes, accelerator.get(), onlyIfMissing).toApi();
+        } finally {
+            admission.done(key);
+        }
+    }
+
+    public List<dev.virga.api.agent.WarmInfo> warmStates(String fingerprint) {
+        images.get(fingerprint);
+        return warmStates.of(fingerprint).stream().map(WarmState::toApi).toList();
+    }
+
+    /** Removes the warm state of that shape (every shape when {@code cpus} is 0); false when there was none. */
+    public boolean unwarm(String fingerprint, int cpus, long memoryBytes) {
+        images.get(fingerprint);
+        boolean any = false;
+        for (var state : warmStates.of(fingerprint)) {
+            if (cpus == 0 || (state.cpus() == cpus && state.memoryBytes() == memoryBytes)) {
+                any |= warmStates.delete(fingerprint, state.cpus(), state.memoryBytes());
+            }
+        }
+        return any;
     }
 
     // ---- backups (DiskBackup)

@@ -37,7 +37,7 @@ final class VmLauncher {
     private void attachNics(VmEntry entry) {
         var def = entry.definition();
         if (!def.nics().isEmpty()) {
-            hostSwitch.attach(def.name(), paths.runDir(def.name()), def.nics());
+            hostSwitch.attach(def.name(), entry.runDir(), def.nics());
         }
     }
 
@@ -51,39 +51,117 @@ final class VmLauncher {
      * state instead of booting.
      */
     void start(VmEntry entry, String accelerator, Optional<Path> state) {
+        launch(entry, accelerator, new How(state, Optional.empty(), false, vm -> { }, Optional.empty()));
+        entry.booted(state.isPresent() ? "resumed" : "cold", "");
+    }
+
+    /**
+     * Resumes {@code state}, an image's warm state (saved with the provider NIC only, its RAM in {@code ram}, which
+     * this VM maps copy-on-write), plugs the VM's tenant NICs in, and once the guest agent answers lets
+     * {@code identity} make the guest the VM's own before the VM counts as started.
+     */
+    void startWarm(VmEntry entry, String accelerator, Path state, Path ram, GuestDetails saved,
+                   java.util.function.Consumer<RunningVm> identity) {
+        launch(entry, accelerator, new How(Optional.of(state), Optional.of(new VmConfig.MemoryFile(ram, false)), true,
+                identity, Optional.of(saved)));
+        entry.booted("warm", "");
+    }
+
+    /** Boots the guest a warm state is saved from, its RAM written into {@code ram}. */
+    void startTemplate(VmEntry entry, String accelerator, Path ram) {
+        launch(entry, accelerator, new How(Optional.empty(), Optional.of(new VmConfig.MemoryFile(ram, true)), false,
+                vm -> { }, Optional.empty()));
+    }
+
+    /**
+     * How a start goes: from a saved state or not; the RAM in a file (a warm state's RAM, whose pages the saved
+     * state then leaves out); tenant NICs plugged in after the resume rather than on the command line; what the
+     * guest's agent would say of it, when that is known already (the saved guest of a warm state said it).
+     */
+    private record How(Optional<Path> state, Optional<VmConfig.MemoryFile> memory, boolean plugNics,
+                       java.util.function.Consumer<RunningVm> beforeReady, Optional<GuestDetails> known) {
+    }
+
+    private void launch(VmEntry entry, String accelerator, How how) {
         var def = entry.definition();
         long t0 = System.nanoTime();
+        var state = how.state();
+        boolean plugNics = how.plugNics();
+        var beforeReady = how.beforeReady();
         var config = config(entry, accelerator);
-        var command = new java.util.ArrayList<>(QemuCommandLine.build(qemuBinary, config));
+        if (how.memory().isPresent()) {
+            config = config.withMemoryFile(how.memory().get().path(), how.memory().get().shared());
+        }
+        var command = new java.util.ArrayList<>(QemuCommandLine.build(qemuBinary, plugNics
+                ? config.withTenantNics(List.of()) : config));
         if (state.isPresent()) {
             command.addAll(List.of("-incoming", "defer"));
         }
+        var finalConfig = config;
         prepare(entry, command);
         var starting = startingMarker(entry);
         touch(starting);
-        LOG.info("vm {}: starting QEMU ({}, {} vCPU, {} MiB)", def.name(), accelerator, def.cpus(),
-                def.memoryBytes() >> 20);
-        var spawned = QemuProcess.spawn(command, entry.dir().resolve("qemu.log"), entry.vmPaths().qmpSocket());
+        LOG.info("vm {}: starting QEMU ({}, {} vCPU, {} MiB{})", def.name(), accelerator, def.cpus(),
+                def.memoryBytes() >> 20, state.isPresent() ? ", resuming " + state.get().getFileName() : "");
+        var spawned = QemuProcess.spawn(command, entry.dir().resolve("qemu.log"), entry.vmPaths().qmpSocket(), state);
+        long spawnedAt = millisSince(t0);
         var guest = new GuestLink(entry.vmPaths().guestAgentSocket());
         var vm = new RunningVm(def.name(), spawned, guest, (r, why) -> ended(entry, r, why));
         try {
-            attachNics(entry);
+            if (!plugNics) {
+                attachNics(entry);
+            }
             if (state.isPresent()) {
-                Migration.fromFile(spawned.qmp(), state.get());
+                guest.connectEarly();
+                Migration.fromFile(spawned.qmp(), state.get(), how.memory().isPresent());
+            }
+            long loadedAt = millisSince(t0);
+            if (plugNics) {
+                // the sockets first, so that the switch reaches them at its first dial: QEMU 7.2 crashes on a
+                // frame sent through a stream netdev nobody has connected to yet
+                plugNics(spawned.qmp(), finalConfig.tenantNics());
+                attachNics(entry);
             }
             spawned.qmp().cont();
             Trees.deleteQuietly(starting);
             long started = millisSince(t0);
             waitForGuest(vm, guest);
+            long answeredAt = millisSince(t0);
+            beforeReady.accept(vm);
             long ready = millisSince(t0);
-            var details = details(guest);
+            // a warm state saved before states kept the guest agent's details has them empty: asked then
+            var details = how.known().filter(k -> !k.agentVersion().isEmpty()).map(k -> new GuestDetails(true,
+                    k.agentVersion(), k.os(), k.kernel(), def.name(), guest.clockOffsetMillis()))
+                    .orElseGet(() -> details(guest));
             entry.started(vm, started, ready, details, accelerator);
+            if (state.isPresent()) {
+                LOG.info("vm {}: QEMU spawned after {} ms, state loaded after {}, running after {}, guest agent "
+                        + "answered after {}, ready after {}", def.name(), spawnedAt, loadedAt, started, answeredAt,
+                        ready);
+            }
             LOG.info("vm {}: QEMU running after {} ms, guest agent ready after {} ms", def.name(), started, ready);
         } catch (RuntimeException e) {
             vm.kill();
             throw e instanceof AgentError ? e : AgentError.failed("vm " + def.name() + " did not start: "
                     + e.getMessage() + "; QEMU said: " + QemuProcess.lastLines(entry.dir().resolve("qemu.log")), e);
         }
+    }
+
+    /** Each tenant NIC as the command line would have made it, in the same PCI slot. */
+    private static void plugNics(QmpClient qmp, List<VmConfig.TenantNic> nics) {
+        for (int i = 0; i < nics.size(); i++) {
+            var plug = QemuCommandLine.hotPlug(nics.get(i), i);
+            qmp.execute("netdev_add", plug.netdev());
+            qmp.execute("device_add", plug.device());
+        }
+    }
+
+    /**
+     * The VM's virtual hardware without its tenant NICs (a warm start plugs those in), with everything that is the
+     * VM's own left out (see QemuCommandLine#deviceSignature).
+     */
+    String signature(VmEntry entry, String accelerator) {
+        return QemuCommandLine.deviceSignature(config(entry, accelerator).withTenantNics(List.of()));
     }
 
     /**
@@ -171,7 +249,7 @@ final class VmLauncher {
     /** The run directory without stale sockets, and the exact command beside the disk. */
     /** Present from the spawn of a VM's QEMU until it was let run ({@code cont}): a start under way. */
     private Path startingMarker(VmEntry entry) {
-        return paths.runDir(entry.name()).resolve("starting");
+        return entry.runDir().resolve("starting");
     }
 
     private static void touch(Path file) {
@@ -184,7 +262,7 @@ final class VmLauncher {
 
     private void prepare(VmEntry entry, List<String> command) {
         try {
-            Files.createDirectories(paths.runDir(entry.name()));
+            Files.createDirectories(entry.runDir());
             Files.deleteIfExists(entry.vmPaths().guestAgentSocket());
             Files.deleteIfExists(entry.vmPaths().consoleSocket());
             // the exact command, runnable by hand and replayed by `virga bench launch` for the bare-QEMU figure
@@ -241,7 +319,7 @@ final class VmLauncher {
         return new VmConfig(def.name(), def.uuid(), def.cpus(), def.memoryBytes(), accelerator, def.machine(),
                 entry.dir().resolve(DiskChain.read(entry.dir()).active()), optional(def.kernel()), optional(def.initrd()), def.cmdline(),
                 entry.vmPaths(), def.mac()).withTenantNics(def.nics().stream().map(n -> new VmConfig.TenantNic(
-                        "n" + n.index(), n.mac(), dev.virga.agent.network.HostSwitch.socket(paths.runDir(def.name()),
+                        "n" + n.index(), n.mac(), dev.virga.agent.network.HostSwitch.socket(entry.runDir(),
                         n.index()))).toList()).withPublish(def.publish());
     }
 

@@ -11,6 +11,10 @@ import dev.virga.api.GuestDetails;
  * @param readyMillis  start request to guest agent ready (0 when unknown)
  * @param stopCount    how many times this VM stopped without being asked to, since the agent started; lets the
  *                     server notice a stop it missed between two looks
+ * @param boot         how its last start by this agent began: {@code warm} (resumed its image's warm state),
+ *                     {@code cold} (booted), {@code resumed} (a saved memory state of its own or its source's);
+ *                     empty when unknown
+ * @param bootReason   for a cold boot of a launch, why it did not resume a warm state
  */
 public record VmStatus(
         String name,
@@ -21,5 +25,17 @@ public record VmStatus(
         long startMillis,
         long readyMillis,
         long unexpectedStops,
-        GuestDetails guest) {
+        GuestDetails guest,
+        String boot,
+        String bootReason) {
+
+    public VmStatus {
+        boot = boot == null ? "" : boot;
+        bootReason = bootReason == null ? "" : bootReason;
+    }
+
+    public VmStatus(String name, VmPower power, long pid, String reason, String accelerator, long startMillis,
+                    long readyMillis, long unexpectedStops, GuestDetails guest) {
+        this(name, power, pid, reason, accelerator, startMillis, readyMillis, unexpectedStops, guest, "", "");
+    }
 }

@@ -81,6 +81,7 @@ final class TinyBuild {
     for (TinyRecipe.RootFile f : TinyRecipe.ROOT_FILES) {
       root.put(f.path(), TinyRecipe.resource(f.resource()), f.mode());
     }
+    root.put(WakeProgram.PATH, WakeProgram.elf(), 0755);
     // Tools look for these under their traditional names.
     root.symlink("etc/mtab", "/proc/self/mounts");
     root.symlink("var/run", "/run");

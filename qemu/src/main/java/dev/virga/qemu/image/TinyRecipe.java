@@ -15,7 +15,7 @@ import java.util.TreeMap;
  */
 final class TinyRecipe {
   /** Bump when the build procedure changes in a way the inputs below do not show. */
-  static final String VERSION = "1";
+  static final String VERSION = "2";
   static final String NAME = "tiny";
   static final String KERNEL_METAPACKAGE = "linux-image-cloud-amd64";
   static final List<String> PACKAGES = List.of("busybox-static", "qemu-guest-agent", "e2fsprogs");
@@ -41,6 +41,8 @@ final class TinyRecipe {
   static final List<RootFile> ROOT_FILES = List.of(
       new RootFile("inittab", "etc/inittab", 0644),
       new RootFile("rcS", "etc/init.d/rcS", 0755),
+      new RootFile("network-up", "usr/lib/virga/network-up", 0755),
+      new RootFile("identity", "usr/lib/virga/identity", 0755),
       new RootFile("udhcpc-tenant", "etc/udhcpc/tenant.script", 0755),
       new RootFile("udhcpc-provider", "etc/udhcpc/provider.script", 0755),
       new RootFile("rcK", "etc/init.d/rcK", 0755),
@@ -78,6 +80,7 @@ final class TinyRecipe {
     for (RootFile f : ROOT_FILES) {
       out.put(f.resource(), resource(f.resource()));
     }
+    out.put(WakeProgram.PATH, WakeProgram.elf());
     return out;
   }
 

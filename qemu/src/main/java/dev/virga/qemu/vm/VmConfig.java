@@ -17,11 +17,23 @@ import java.util.regex.Pattern;
  * @param kernelCmdline the kernel's command line; used only with a kernel, "" for none
  * @param macAddress the provider (user-mode NAT) NIC's MAC, stable per VM (see {@link QemuCommandLine#macFor})
  * @param tenantNics tenant-network NICs, after the provider NIC
+ * @param memoryFile the guest's RAM in a file instead of anonymous memory, if any
  */
 public record VmConfig(String name, String uuid, int cpus, long memoryBytes, Accelerator accelerator, String machine,
                        Path disk, Optional<Path> kernel, Optional<Path> initrd, String kernelCmdline,
                        VmPaths paths, String macAddress, java.util.List<TenantNic> tenantNics,
-                       java.util.List<dev.virga.api.PublishedPort> publish) {
+                       java.util.List<dev.virga.api.PublishedPort> publish, Optional<MemoryFile> memoryFile) {
+
+    /**
+     * The guest's RAM as a file: {@code shared}, the guest writes into the file (the guest an image's warm state is
+     * saved from); otherwise the file is mapped copy-on-write, so VMs resumed from one warm state read its pages
+     * from one page cache and hold only the pages they wrote.
+     */
+    public record MemoryFile(Path path, boolean shared) {
+        public MemoryFile {
+            Objects.requireNonNull(path, "path");
+        }
+    }
 
     /**
      * A NIC on a tenant network: QEMU listens on {@code socket} ({@code -netdev stream,server=on}) for the switch.
@@ -58,8 +70,11 @@ public record VmConfig(String name, String uuid, int cpus, long memoryBytes, Acc
         require(machine != null && MACHINE.matcher(machine).matches(), "machine type '" + machine + "' is not valid");
         require(macAddress != null && MAC.matcher(macAddress).matches(),
                 "MAC address '" + macAddress + "' must look like 52:54:00:ab:cd:ef (lower case)");
+        memoryFile = memoryFile == null ? Optional.empty() : memoryFile;
         tenantNics = tenantNics == null ? java.util.List.of() : java.util.List.copyOf(tenantNics);
         publish = publish == null ? java.util.List.of() : java.util.List.copyOf(publish);
+        require(tenantNics.size() <= QemuCommandLine.MAX_TENANT_NICS, tenantNics.size()
+                + " tenant NICs are more than the " + QemuCommandLine.MAX_TENANT_NICS + " a VM can have");
         require(tenantNics.stream().map(TenantNic::mac).distinct().count() == tenantNics.size()
                 && tenantNics.stream().noneMatch(n -> n.mac().equals(macAddress)), "every NIC needs its own MAC");
         require(initrd.isEmpty() || kernel.isPresent(), "an initrd (" + initrd.orElse(null) + ") needs a kernel");
@@ -72,25 +87,31 @@ public record VmConfig(String name, String uuid, int cpus, long memoryBytes, Acc
                     Path disk, Optional<Path> kernel, Optional<Path> initrd, String kernelCmdline,
                     VmPaths paths, String macAddress) {
         this(name, uuid, cpus, memoryBytes, accelerator(accelerator), machine, disk, kernel, initrd, kernelCmdline,
-                paths, macAddress, java.util.List.of(), java.util.List.of());
+                paths, macAddress, java.util.List.of(), java.util.List.of(), Optional.empty());
     }
 
     public VmConfig(String name, String uuid, int cpus, long memoryBytes, Accelerator accelerator, String machine,
                     Path disk, Optional<Path> kernel, Optional<Path> initrd, String kernelCmdline,
                     VmPaths paths, String macAddress) {
         this(name, uuid, cpus, memoryBytes, accelerator, machine, disk, kernel, initrd, kernelCmdline, paths,
-                macAddress, java.util.List.of(), java.util.List.of());
+                macAddress, java.util.List.of(), java.util.List.of(), Optional.empty());
     }
 
     public VmConfig withTenantNics(java.util.List<TenantNic> nics) {
         return new VmConfig(name, uuid, cpus, memoryBytes, accelerator, machine, disk, kernel, initrd, kernelCmdline,
-                paths, macAddress, nics, publish);
+                paths, macAddress, nics, publish, memoryFile);
     }
 
     /** The same, with host ports forwarded to the guest through the provider NIC. */
     public VmConfig withPublish(java.util.List<dev.virga.api.PublishedPort> forwards) {
         return new VmConfig(name, uuid, cpus, memoryBytes, accelerator, machine, disk, kernel, initrd, kernelCmdline,
-                paths, macAddress, tenantNics, forwards);
+                paths, macAddress, tenantNics, forwards, memoryFile);
+    }
+
+    /** The same, with the guest's RAM in {@code file} (see {@link MemoryFile}). */
+    public VmConfig withMemoryFile(Path file, boolean shared) {
+        return new VmConfig(name, uuid, cpus, memoryBytes, accelerator, machine, disk, kernel, initrd, kernelCmdline,
+                paths, macAddress, tenantNics, publish, Optional.of(new MemoryFile(file, shared)));
     }
 
     public long memoryMiB() {

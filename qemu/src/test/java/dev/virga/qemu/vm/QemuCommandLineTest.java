@@ -43,10 +43,16 @@ class QemuCommandLineTest {
                 new VmConfig.TenantNic("n1", "52:54:00:00:00:11", RUN.resolve("n1.sock"))));
         String line = String.join(" ", QemuCommandLine.build(Path.of("qemu"), config));
         assertThat(line).contains("-netdev user,id=net0 -device virtio-net-pci,netdev=net0,mac="
-                + config.macAddress() + ",id=net0-dev -netdev stream,id=n0,server=on,addr.type=unix,addr.path="
-                + RUN.resolve("n0.sock") + " -device virtio-net-pci,netdev=n0,mac=52:54:00:00:00:10,id=n0-dev "
+                + config.macAddress() + ",id=net0-dev,addr=0x3 -netdev stream,id=n0,server=on,addr.type=unix,addr.path="
+                + RUN.resolve("n0.sock") + " -device virtio-net-pci,netdev=n0,mac=52:54:00:00:00:10,id=n0-dev,addr=0x10 "
                 + "-netdev stream,id=n1,server=on,addr.type=unix,addr.path=" + RUN.resolve("n1.sock")
-                + " -device virtio-net-pci,netdev=n1,mac=52:54:00:00:00:11,id=n1-dev");
+                + " -device virtio-net-pci,netdev=n1,mac=52:54:00:00:00:11,id=n1-dev,addr=0x11");
+        // plugged in later, a NIC is the same backend and device, in the same slot
+        var plug = QemuCommandLine.hotPlug(config.tenantNics().get(1), 1);
+        assertThat(plug.netdev()).containsEntry("type", "stream").containsEntry("id", "n1").containsEntry("server", true)
+                .containsEntry("addr", java.util.Map.of("type", "unix", "path", RUN.resolve("n1.sock").toString()));
+        assertThat(plug.device()).containsEntry("driver", "virtio-net-pci").containsEntry("netdev", "n1")
+                .containsEntry("mac", "52:54:00:00:00:11").containsEntry("id", "n1-dev").containsEntry("addr", "0x11");
         assertThatThrownBy(() -> config.withTenantNics(List.of(
                 new VmConfig.TenantNic("n0", config.macAddress(), RUN.resolve("n0.sock")))))
                 .hasMessageContaining("own MAC");
@@ -60,6 +66,35 @@ class QemuCommandLineTest {
         String line = String.join(" ", QemuCommandLine.build(Path.of("qemu"), config));
         assertThat(line).contains("-netdev user,id=net0,hostfwd=tcp:127.0.0.1:18080-:80,hostfwd=udp:0.0.0.0:5353-:53 "
                 + "-device virtio-net-pci,netdev=net0,mac=" + config.macAddress());
+    }
+
+    @Test
+    void theDeviceSignatureKeepsTheHardwareAndDropsWhatIsTheVmsOwn() {
+        var kernel = Optional.of(Path.of("/a/vmlinux"));
+        var one = tiny(RUN, kernel, Optional.empty(), "root=/dev/vda virga.hostname=one");
+        var other = new VmConfig("other", "9f2b0c3e-7a7e-4a55-9d0c-1b2a3c4d5e6f", 1, 128L << 20, Accelerator.TCG, "pc",
+                Path.of("/elsewhere/disk.qcow2"), Optional.of(Path.of("/b/vmlinux")), Optional.empty(),
+                "root=/dev/vda virga.hostname=other", VmPaths.in(Path.of("/run/x")), QemuCommandLine.macFor("other"))
+                .withPublish(List.of(dev.virga.api.PublishedPort.parse("8080:80")));
+        assertThat(QemuCommandLine.deviceSignature(other)).isEqualTo(QemuCommandLine.deviceSignature(one))
+                .contains("-smp 1", "-m 128", "virtio-net-pci", "vmgenid").doesNotContain("tiny-1", "other", UUID);
+        var bigger = new VmConfig("other", UUID, 2, 128L << 20, Accelerator.TCG, "pc", one.disk(), kernel,
+                Optional.empty(), "", VmPaths.in(RUN), one.macAddress());
+        var tenant = one.withTenantNics(List.of(new VmConfig.TenantNic("n0", "02:00:00:00:00:10", RUN.resolve("n0.sock"))));
+        assertThat(QemuCommandLine.deviceSignature(bigger)).isNotEqualTo(QemuCommandLine.deviceSignature(one));
+        assertThat(QemuCommandLine.deviceSignature(tenant)).isNotEqualTo(QemuCommandLine.deviceSignature(one));
+    }
+
+    @Test
+    void ramInAFileIsABackendNamedLikeTheRamOfMinusM() {
+        var config = tiny(RUN, Optional.empty(), Optional.empty(), "").withMemoryFile(Path.of("/w/ram.bin"), false);
+        String line = String.join(" ", QemuCommandLine.build(Path.of("qemu"), config));
+        assertThat(line).contains("-m 128 -object memory-backend-file,id=pc.ram,size=128M,mem-path=/w/ram.bin,share=off "
+                + "-machine memory-backend=pc.ram");
+        var shared = config.withMemoryFile(Path.of("/w/ram.bin"), true);
+        assertThat(String.join(" ", QemuCommandLine.build(Path.of("qemu"), shared))).contains("share=on");
+        assertThat(QemuCommandLine.deviceSignature(shared)).isEqualTo(QemuCommandLine.deviceSignature(
+                tiny(RUN, Optional.empty(), Optional.empty(), ""))).doesNotContain("memory-backend");
     }
 
     @Test

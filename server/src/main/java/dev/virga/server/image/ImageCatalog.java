@@ -51,6 +51,14 @@ public final class ImageCatalog {
         this.operations = operations;
         this.events = events;
         this.spool = spool;
+        this.warm = new WarmImages(jdbi, this, hosts, operations, events);
+    }
+
+    private final WarmImages warm;
+
+    /** The images' warm states on their hosts. */
+    public WarmImages warm() {
+        return warm;
     }
 
     /** Where images are held, and where instances of them may go. */
@@ -103,7 +111,9 @@ public final class ImageCatalog {
             }
             events.publish("image-built", recipe, "image " + recipe + " is " + first.fingerprint().substring(0, 12)
                     + " on " + String.join(", ", built));
-            return Map.of("fingerprint", first.fingerprint(), "hosts", built);
+            // launches of the defaults' shape resume instead of booting (a failure here leaves the image cold)
+            var warmed = warm.warmBuilt(recipe, first.fingerprint(), built, progress::update);
+            return Map.of("fingerprint", first.fingerprint(), "hosts", built, "warm", warmed);
         });
     }
 

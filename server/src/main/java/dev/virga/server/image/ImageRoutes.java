@@ -33,10 +33,30 @@ public final class ImageRoutes {
             ctx.status(201).json(sha256 == null ? catalog.importImage(name, ctx.bodyInputStream())
                     : catalog.importImage(name, ctx.bodyInputStream(), sha256));
         });
+        app.post("/1.0/images/{name}/warm", ctx -> Bodies.accepted(ctx, catalog.warm().warm(ctx.pathParam("name"),
+                Bodies.read(ctx, dev.virga.api.WarmRequest.class)).id()));
+        app.get("/1.0/images/{name}/warm", ctx -> ctx.json(catalog.warm().states(ctx.pathParam("name"))));
+        // ?cpus=N&memory=SIZE for one shape; without them every shape
+        app.delete("/1.0/images/{name}/warm", ctx -> {
+            var cpus = ctx.queryParam("cpus");
+            var memory = ctx.queryParam("memory");
+            boolean all = cpus == null && memory == null;
+            catalog.warm().unwarm(ctx.pathParam("name"), new dev.virga.api.WarmRequest(cpus == null ? null
+                    : parseCpus(cpus), memory), all);
+            ctx.status(204);
+        });
         app.delete("/1.0/images/{name}", ctx -> {
             catalog.delete(ctx.pathParam("name"));
             ctx.status(204);
         });
+    }
+
+    private static int parseCpus(String text) {
+        try {
+            return Integer.parseInt(text.strip());
+        } catch (NumberFormatException e) {
+            throw new ApiError.BadInput("cpus", "'" + text + "' is not a number");
+        }
     }
 
     /**

@@ -206,7 +206,7 @@ public final class InstanceService {
         progress.update("making the disk and starting QEMU on " + host);
         var status = hosts.client(host).create(VmSpec.fromImage(spec.name(), fingerprint, spec.cpus(),
                 spec.memoryBytes(), disk).withNics(networks.specsOf(spec.name()))
-                .withPublish(published.of(spec.name())));
+                .withPublish(published.of(spec.name())).withCold(placing.cold()));
         long launchMillis = (System.nanoTime() - receivedNanos) / 1_000_000;
         store.started(spec.name(), status.accelerator(), status.guest());
         store.launchMillis(spec.name(), launchMillis);
@@ -218,6 +218,11 @@ public final class InstanceService {
         result.put("qemuStartedMillis", status.startMillis());
         result.put("guestReadyMillis", status.readyMillis());
         result.put("accelerator", status.accelerator());
+        // warm: resumed the image's warm state; cold: booted, and why it did not resume
+        result.put("boot", status.boot());
+        if (!status.bootReason().isEmpty()) {
+            result.put("bootReason", status.bootReason());
+        }
         result.put("placement", decision.explain());
         // the decision as this launch saw it: waiting for the placement lock, the snapshot, the scheduler, the write
         result.put("placementMicros", placementMicros);

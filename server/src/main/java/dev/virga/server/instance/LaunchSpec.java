@@ -8,11 +8,18 @@ import dev.virga.server.http.ApiError;
 record LaunchSpec(String name, String image, int cpus, long memoryBytes, long diskBytes, Placing placing) {
 
     /**
-     * How the launch is to be placed; kept with the instance (as JSON) so a launch waiting for capacity is
-     * queued again after a server restart.
+     * How the launch is to be placed and started; kept with the instance (as JSON) so a launch waiting for capacity
+     * is queued again after a server restart.
+     *
+     * @param cold boot even where the image has a warm state the instance could resume
      */
-    record Placing(java.util.List<String> constraints, String group, String target, boolean force, boolean noQueue) {
-        static final Placing ANYWHERE = new Placing(java.util.List.of(), "", "", false, false);
+    record Placing(java.util.List<String> constraints, String group, String target, boolean force, boolean noQueue,
+                   boolean cold) {
+        static final Placing ANYWHERE = new Placing(java.util.List.of(), "", "", false, false, false);
+
+        Placing(java.util.List<String> constraints, String group, String target, boolean force, boolean noQueue) {
+            this(constraints, group, target, force, noQueue, false);
+        }
     }
 
     LaunchSpec(String name, String image, int cpus, long memoryBytes, long diskBytes) {
@@ -25,13 +32,16 @@ record LaunchSpec(String name, String image, int cpus, long memoryBytes, long di
     static final long DEFAULT_MEMORY = 256 * Sizes.MIB;
     static final long MAX_DISK = 64L * 1024 * Sizes.GIB;
 
-    /** Checks every field; the first bad one is reported by name. A disk of 0 means "the image's size". */
+    /**
+     * Checks every field; the first bad one is reported by name. A field left out (null or blank) takes its default
+     * (1 vCPU, 256 MiB, the image's disk size); a zero is refused like any other value out of range, never replaced.
+     */
     static LaunchSpec of(LaunchRequest r) {
         var name = Names.check("name", r.name());
         if (r.image() == null || r.image().isBlank()) {
             throw new ApiError.BadInput("image", "must not be empty");
         }
-        int cpus = r.cpus() == null || r.cpus() == 0 ? 1 : r.cpus();
+        int cpus = r.cpus() == null ? 1 : r.cpus();
         if (cpus < 1 || cpus > MAX_CPUS) {
             throw new ApiError.BadInput("cpus", cpus + " is out of range (1.." + MAX_CPUS + ")");
         }
@@ -41,6 +51,9 @@ record LaunchSpec(String name, String image, int cpus, long memoryBytes, long di
                     + Sizes.format(MIN_MEMORY) + ".." + Sizes.format(MAX_MEMORY) + ")");
         }
         long disk = size("disk", r.disk(), 0);
+        if (r.disk() != null && !r.disk().isBlank() && disk == 0) {
+            throw new ApiError.BadInput("disk", "0 bytes is no disk size (leave it out for the image's size)");
+        }
         if (disk > MAX_DISK) {
             throw new ApiError.BadInput("disk", Sizes.format(disk) + " is larger than " + Sizes.format(MAX_DISK));
         }
@@ -48,7 +61,7 @@ record LaunchSpec(String name, String image, int cpus, long memoryBytes, long di
         dev.virga.server.scheduler.Constraint.parseAll(constraints);
         var group = r.group().isBlank() ? "" : Names.check("group", r.group());
         return new LaunchSpec(name, r.image(), cpus, memory, disk, new Placing(constraints, group, r.target().strip(),
-                r.force(), r.noQueue()));
+                r.force(), r.noQueue(), r.cold()));
     }
 
     private static long size(String field, String text, long fallback) {
@@ -56,8 +69,7 @@ record LaunchSpec(String name, String image, int cpus, long memoryBytes, long di
             return fallback;
         }
         try {
-            long v = Sizes.parse(text);
-            return v == 0 ? fallback : v;
+            return Sizes.parse(text);
         } catch (IllegalArgumentException e) {
             throw new ApiError.BadInput(field, e.getMessage());
         }

@@ -146,7 +146,20 @@ public final class SnapshotService {
             }
             var from = instance + (named ? "/" + request.snapshot() : "");
             images.registerPublished(alias, image, row.host(), "published from " + from);
-            return Map.of("image", alias, "fingerprint", image.fingerprint(), "from", from);
+            if (!request.warm()) {
+                return Map.of("image", alias, "fingerprint", image.fingerprint(), "from", from);
+            }
+            dev.virga.api.agent.WarmInfo info;
+            try {
+                info = images.warm().warmOn(alias, image.fingerprint(), row.host(),
+                        new dev.virga.server.image.WarmImages.Shape(row.cpus(), row.memoryBytes()), progress::update);
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("image " + alias + " is published, but warming it failed: "
+                        + e.getMessage(), e);
+            }
+            return Map.of("image", alias, "fingerprint", image.fingerprint(), "from", from, "warm",
+                    Map.of("host", row.host(), "cpus", info.cpus(), "memoryBytes", info.memoryBytes(),
+                            "stateBytes", info.stateBytes()));
         });
     }
 

@@ -143,9 +143,16 @@ public final class Networks {
      * Gives {@code instance} one NIC per request ({@code NAME} or {@code NAME:IP}), in order, all or none: a 400 on
      * field {@code networks} for an unknown network, a malformed or outside address, or one that is taken.
      */
+    /** Tenant NICs per VM: each has its own PCI slot, 0x10..0x1f (see the agent's QEMU command line). */
+    static final int MAX_NICS = 16;
+
     public List<Nic> allocate(String instance, List<String> requests) {
         if (requests.isEmpty()) {
             return List.of();
+        }
+        if (requests.size() > MAX_NICS) {
+            throw new ApiError.BadInput("networks", requests.size() + " NICs are more than the " + MAX_NICS
+                    + " a VM can have on tenant networks");
         }
         for (int attempt = 1; ; attempt++) {
             try {

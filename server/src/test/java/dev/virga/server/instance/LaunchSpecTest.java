@@ -35,9 +35,11 @@ class LaunchSpecTest {
     }
 
     @Test
-    void zeroAndBlankMeanTheDefault() {
-        assertThat(LaunchSpec.of(request(0, "0", "0"))).isEqualTo(new LaunchSpec("vm1", "tiny", 1, 256 * Sizes.MIB, 0));
-        assertThat(LaunchSpec.of(request(0, " ", ""))).isEqualTo(new LaunchSpec("vm1", "tiny", 1, 256 * Sizes.MIB, 0));
+    void blankMeansTheDefaultButZeroIsRefusedNotReplaced() {
+        assertThat(LaunchSpec.of(request(null, " ", ""))).isEqualTo(new LaunchSpec("vm1", "tiny", 1, 256 * Sizes.MIB, 0));
+        refused(request(0, null, null), "cpus").hasMessageContaining("0 is out of range");
+        refused(request(1, "0", null), "memory").hasMessageContaining("out of range");
+        refused(request(1, null, "0"), "disk").hasMessageContaining("0 bytes is no disk size");
     }
 
     @ParameterizedTest
