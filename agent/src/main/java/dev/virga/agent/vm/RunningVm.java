@@ -26,6 +26,7 @@ final class RunningVm {
     private final GuestLink guest;
     private volatile boolean stopRequested;
     private volatile boolean guestPoweredOff;
+    private volatile boolean killedOnPurpose;
     private final CompletableFuture<String> ended = new CompletableFuture<>();
 
     RunningVm(String name, QemuProcess.Spawned spawned, GuestLink guest, java.util.function.BiConsumer<RunningVm, String> onEnd) {
@@ -102,20 +103,29 @@ final class RunningVm {
     }
 
     private String reason() {
+        // a crash while stopping is still a stop, but one that lost what a clean end writes (persistent bitmaps)
+        var crash = killedOnPurpose ? "" : crash();
         if (stopRequested) {
-            return "stopped by request";
+            return crash.isEmpty() ? "stopped by request" : "stopped by request, but " + crash + " on the way";
         }
         if (guestPoweredOff) {
-            return "the guest powered off";
+            return crash.isEmpty() ? "the guest powered off" : "the guest powered off, but " + crash + " on the way";
+        }
+        if (!crash.isEmpty()) {
+            return crash;
         }
         if (child.isPresent()) {
-            int code = child.get().exitValue();
-            if (code > 128) {
-                return "QEMU was killed by signal " + (code - 128);
-            }
-            return "QEMU exited on its own with exit code " + code;
+            return "QEMU exited on its own with exit code " + child.get().exitValue();
         }
         return "QEMU (pid " + handle.pid() + ") died without being asked to stop";
+    }
+
+    /** "QEMU was killed by signal N" when our child died of a signal; empty otherwise (or when it is not ours). */
+    private String crash() {
+        if (child.isPresent() && child.get().exitValue() > 128) {
+            return "QEMU was killed by signal " + (child.get().exitValue() - 128);
+        }
+        return "";
     }
 
     /** Asks the guest to power off (ACPI), waits up to {@code timeout}, then powers it off. */
@@ -161,6 +171,7 @@ final class RunningVm {
         stopRequested = true;
         quitQuietly();
         if (!awaitEnd(Duration.ofSeconds(10))) {
+            killedOnPurpose = true;
             handle.destroyForcibly();
             awaitEnd(Duration.ofSeconds(10));
         }
