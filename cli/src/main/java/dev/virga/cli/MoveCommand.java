@@ -17,7 +17,9 @@ import java.util.concurrent.Callable;
                         + "is copied to the new host, and it is started there again if it ran.",
                 "--live (a running VM): it keeps running; its snapshot layers are copied, the layer it writes is "
                         + "mirrored to the new host (NBD) while memory is copied by QEMU's pre-copy, then it "
-                        + "switches over with a pause of about the downtime limit. A failure or "
+                        + "switches over with a pause of about the downtime limit. On a host without KVM (TCG) "
+                        + "the guest is paused for the memory copy (1-3 s for 256 MiB): QEMU's dirty tracking "
+                        + "under TCG loses writes during a live copy. A failure or "
                         + "`virga operation cancel` leaves it running where it was."})
 final class MoveCommand implements Callable<Integer> {
     @Mixin ApiOptions api;

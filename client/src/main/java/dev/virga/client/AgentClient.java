@@ -169,13 +169,15 @@ public final class AgentClient {
     }
 
     /** Destination of a live move: the migration ended; returns once the guest runs (and its agent answers). */
-    public VmStatus finishIncoming(String name) {
-        return http.send("POST", path(name, "incoming/finish"), java.util.Map.of(), VmStatus.class);
+    public VmStatus finishIncoming(String name, boolean resume) {
+        return http.send("POST", path(name, "incoming/finish") + (resume ? "?resume=true" : ""), java.util.Map.of(),
+                VmStatus.class);
     }
 
     /** Destination of a live move whose source failed: the VM if the migration arrived anyway (409 if not). */
-    public VmStatus arrivedIncoming(String name) {
-        return http.send("POST", path(name, "incoming/finish") + "?wait=false", java.util.Map.of(), VmStatus.class);
+    public VmStatus arrivedIncoming(String name, boolean resume) {
+        return http.send("POST", path(name, "incoming/finish") + "?wait=false" + (resume ? "&resume=true" : ""),
+                java.util.Map.of(), VmStatus.class);
     }
 
     /** Source of a live move: returns when it is complete (the VM runs on the destination) or throws. */

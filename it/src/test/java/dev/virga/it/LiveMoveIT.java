@@ -254,7 +254,10 @@ class LiveMoveIT {
     /** The numbers the guest has written so far. */
     private List<Integer> count() throws Exception {
         var out = exec("cat " + COUNT);
-        assertThat(out).as("the guest's " + COUNT).isNotBlank();
+        if (out.isBlank()) {
+            throw new AssertionError(String.format("%s on %s is empty; the guest's console ends:%n%s", COUNT,
+                    cluster.client.instance("vm").host(), consoleTail()));
+        }
         var lines = Arrays.stream(out.split("\n")).map(String::strip).filter(s -> !s.isEmpty()).toList();
         for (int i = 0; i < lines.size(); i++) {
             if (!lines.get(i).matches("[0-9]+")) {

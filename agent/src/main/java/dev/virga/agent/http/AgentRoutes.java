@@ -65,7 +65,7 @@ public final class AgentRoutes {
         app.post(BASE + "/instances/{name}/incoming", ctx -> ctx.json(vms.incoming(ctx.pathParam("name"),
                 ctx.req().getLocalAddr())));
         app.post(BASE + "/instances/{name}/incoming/finish", ctx -> ctx.json(vms.finishIncoming(
-                ctx.pathParam("name"), !"false".equals(ctx.queryParam("wait")))));
+                ctx.pathParam("name"), !"false".equals(ctx.queryParam("wait")), "true".equals(ctx.queryParam("resume")))));
         app.post(BASE + "/instances/{name}/migrate", ctx -> ctx.json(vms.migrate(ctx.pathParam("name"),
                 read(ctx, dev.virga.api.agent.MigrateSpec.class))));
         app.get(BASE + "/instances/{name}/migration", ctx -> ctx.json(vms.migration(ctx.pathParam("name"))

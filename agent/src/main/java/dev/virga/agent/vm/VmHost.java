@@ -230,10 +230,10 @@ public final class VmHost implements AutoCloseable {
      * Destination of a live move: the migration ended on the source; the VM runs here now. Without {@code wait}, a
      * QEMU still waiting for the migration is a 409 at once (after a failure on the source: did it arrive?).
      */
-    public VmStatus finishIncoming(String name, boolean wait) {
+    public VmStatus finishIncoming(String name, boolean wait, boolean resume) {
         var entry = entry(name);
         synchronized (entry) {
-            launcher.finishIncoming(entry, accelerator.get(), wait ? Duration.ofMinutes(5) : Duration.ZERO);
+            launcher.finishIncoming(entry, accelerator.get(), wait ? Duration.ofMinutes(5) : Duration.ZERO, resume);
             return entry.status();
         }
     }
@@ -244,7 +244,7 @@ public final class VmHost implements AutoCloseable {
      */
     public dev.virga.api.agent.MigrationProgress migrate(String name, dev.virga.api.agent.MigrateSpec spec) {
         var running = runningOf(name);
-        var migration = new LiveMigration(name, running.qmp(), spec);
+        var migration = new LiveMigration(name, running.qmp(), spec, "tcg".equals(accelerator.get()));
         if (migrations.putIfAbsent(name, migration) != null) {
             throw AgentError.conflict("vm '" + name + "' is already being migrated");
         }

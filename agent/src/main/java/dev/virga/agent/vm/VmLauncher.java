@@ -210,9 +210,11 @@ final class VmLauncher {
 
     /**
      * The migration reached this host: waits until QEMU runs the guest (or holds it paused, if it was paused on
-     * the source), removes the NBD export, and waits for the guest agent.
+     * the source), removes the NBD export, and waits for the guest agent. {@code resume}: the guest ran before the
+     * move, so a guest that arrived paused (a source under TCG pauses it for the memory copy, see LiveMigration) is
+     * let run here.
      */
-    void finishIncoming(VmEntry entry, String accelerator, Duration timeout) {
+    void finishIncoming(VmEntry entry, String accelerator, Duration timeout, boolean resume) {
         var vm = entry.running();
         if (vm == null || !vm.alive()) {
             throw AgentError.conflict("vm " + entry.name() + " has no incoming QEMU here");
@@ -235,6 +237,10 @@ final class VmLauncher {
             qmp.execute("nbd-server-stop");
         } catch (QmpException e) {
             LOG.warn("vm {}: removing the migration's NBD export: {}", entry.name(), e.getMessage());
+        }
+        if (resume && status.equals("paused")) {
+            qmp.cont();
+            status = qmp.status();
         }
         boolean running = status.equals("running");
         if (running) {

@@ -708,7 +708,8 @@ public final class InstanceService {
         }
         VmStatus arrived = null;
         try {
-            arrived = to.arrivedIncoming(name);
+            // the row says moving, not whether the guest ran before: most moved guests run, so it is let run
+            arrived = to.arrivedIncoming(name, row.state() != InstanceState.PAUSED);
         } catch (RuntimeException e) {
             // not there, or still waiting for a migration nobody will send
         }

@@ -166,7 +166,7 @@ final class LiveMove {
     /** Whether the destination runs the guest anyway (the source failed after the complete state went out). */
     private boolean arrived(AgentClient to) {
         try {
-            to.arrivedIncoming(row.name());
+            to.arrivedIncoming(row.name(), row.state() == InstanceState.RUNNING);
             return true;
         } catch (RuntimeException e) {
             return false;
@@ -194,7 +194,7 @@ final class LiveMove {
         service.placement().moved(name, dest);
         VmStatus status;
         try {
-            status = to.finishIncoming(name);
+            status = to.finishIncoming(name, row.state() == InstanceState.RUNNING);
         } catch (RuntimeException e) {
             // the record already says dest: the reconcile loop follows what that host reports from now on
             service.store().state(name, InstanceState.UNKNOWN, "moved live to " + dest + ", which has not confirmed "
