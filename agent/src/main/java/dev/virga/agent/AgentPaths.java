@@ -30,11 +30,15 @@ public record AgentPaths(Path dataDir, Path images, Path instances, Path runRoot
 
     public void create() {
         try {
+            // guests' disks and memory, and the sockets that control their QEMUs: the agent's user only
+            dev.virga.client.OwnerOnly.directory(dataDir);
             Files.createDirectories(images);
             Files.createDirectories(instances);
-            Files.createDirectories(runRoot);
+            dev.virga.client.OwnerOnly.directory(runRoot);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the agent's directories under " + dataDir, e);
+        } catch (UncheckedIOException e) {
+            throw new UncheckedIOException("cannot create the agent's directories under " + dataDir, e.getCause());
         }
     }
 

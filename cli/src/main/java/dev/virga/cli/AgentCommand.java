@@ -187,9 +187,8 @@ final class AgentCommand implements Callable<Integer> {
     }
 
     private static void write(Path file, Membership m) throws IOException {
-        var tmp = file.resolveSibling("membership.json.tmp");
-        Files.write(tmp, Json.mapper().writeValueAsBytes(m));
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        // it holds the host's secret
+        dev.virga.client.OwnerOnly.write(file, Json.mapper().writeValueAsBytes(m));
     }
 
     private static String localName() throws IOException {

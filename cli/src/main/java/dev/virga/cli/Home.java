@@ -71,10 +71,8 @@ record Home(Path dir) {
     /** Writes where a process serves the API, for the CLI (up.json) or for scripts (server.json). */
     void writeUp(UpInfo info, String fileName) {
         try {
-            Files.createDirectories(dir);
-            var tmp = dir.resolve(fileName + ".tmp");
-            Files.write(tmp, Json.mapper().writeValueAsBytes(info));
-            Files.move(tmp, dir.resolve(fileName), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            dev.virga.client.OwnerOnly.directory(dir);
+            dev.virga.client.OwnerOnly.write(dir.resolve(fileName), Json.mapper().writeValueAsBytes(info));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         } catch (IOException e) {

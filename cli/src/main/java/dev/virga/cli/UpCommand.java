@@ -130,6 +130,8 @@ final class UpCommand implements Callable<Integer> {
         cmd.add(Main.class.getName());
         cmd.addAll(java.util.List.of("up", "--foreground", "--port", String.valueOf(port), "--accel", accel,
                 "--hosts", String.valueOf(hosts)));
+        dev.virga.client.OwnerOnly.directory(home.dir());
+        dev.virga.client.OwnerOnly.file(home.logFile());
         var pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(home.logFile().toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));

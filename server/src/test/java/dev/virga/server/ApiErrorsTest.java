@@ -39,6 +39,15 @@ class ApiErrorsTest {
         }
     }
 
+    @Test
+    void aBodyOverAMebibyteIsA413AndNothingIsCreated() {
+        var body = "{\"name\": \"vm1\", \"image\": \"tiny\", \"pad\": \"" + "x".repeat(2 << 20) + "\"}";
+        var json = errorShape(plane.http("POST", "/1.0/instances", body), 413);
+
+        assertThat(json.get("error").asText()).startsWith("body: ").contains("at most 1048576 bytes");
+        assertThat(client.instances()).isEmpty();
+    }
+
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource(delimiter = '|', value = {
             "{\"name\": \"vm1\", \"image\": \"tiny\", \"cpus\": \"many\"}          | cpus   | wrong type",
@@ -50,7 +59,13 @@ class ApiErrorsTest {
             "{\"name\": \"vm1\"}                                                    | image  | must not be empty",
             "{\"name\": \"vm1\", \"image\": \"tiny\", \"memory\": \"lots\"}         | memory | 'lots' is not a size",
             "{\"name\": \"vm1\", \"image\": \"tiny\", \"cpus\": 65}                 | cpus   | 65 is out of range",
-            "{\"name\": \"vm1\", \"image\": \"tiny\", \"disk\": \"100M\"}           | disk   | smaller than the image"})
+            "{\"name\": \"vm1\", \"image\": \"tiny\", \"disk\": \"100M\"}           | disk   | smaller than the image",
+            // strict parsing (issue 14's hostile review): nothing is ignored, truncated or coerced
+            "{\"name\": \"vm1\", \"image\": \"tiny\", \"cpu\": 4}                  | cpu    | unknown field of LaunchRequest",
+            "{\"name\": \"vm1\", \"image\": \"tiny\"} {\"x\": 1}                    | body   | text after the JSON value",
+            "{\"name\": true, \"image\": \"tiny\"}                               | name   | wrong type",
+            "{\"name\": \"vm1\", \"image\": \"tiny\", \"cpus\": 1.5}               | cpus   | wrong type",
+            "{\"name\": \"vm1\", \"name\": \"vm2\", \"image\": \"tiny\"}            | name   | given twice"})
     void badInputIsA400InTheErrorShapeThatNamesTheField(String body, String field, String why) {
         var json = errorShape(plane.http("POST", "/1.0/instances", body), 400);
 

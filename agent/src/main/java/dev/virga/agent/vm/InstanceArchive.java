@@ -76,6 +76,11 @@ final class InstanceArchive {
         tar.close();
     }
 
+    /** Whether {@code name} could be a member: a flat file name, no path, no {@code ..}. */
+    static boolean isMemberName(String name) {
+        return name != null && MEMBER.matcher(name).matches() && !name.contains("..");
+    }
+
     /** Unpacks into the (existing, empty) {@code into}; anything but flat plain files is a 400. */
     static void read(InputStream in, Path into) throws IOException {
         var seen = new HashSet<String>();
@@ -83,7 +88,7 @@ final class InstanceArchive {
         TarArchiveEntry entry;
         while ((entry = tar.getNextEntry()) != null) {
             var name = entry.getName();
-            if (!entry.isFile() || !MEMBER.matcher(name).matches() || !seen.add(name)) {
+            if (!entry.isFile() || !isMemberName(name) || !seen.add(name)) {
                 throw AgentError.badInput("archive", "member '" + name + "' is not a plain file of an instance "
                         + "directory (or comes twice)");
             }

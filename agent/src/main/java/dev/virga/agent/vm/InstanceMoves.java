@@ -133,6 +133,7 @@ final class InstanceMoves {
             var image = images.get(def.imageFingerprint());
             var dir = paths.instanceDir(name);
             var chain = DiskChain.read(tmp);
+            ArchivedLayers.check(tmp, chain, live, qemuImg);
             var layers = new java.util.ArrayList<String>();
             layers.add(chain.active());
             chain.snapshots().forEach(l -> layers.add(l.file()));

@@ -41,8 +41,10 @@ public final class Database implements AutoCloseable {
     /** The embedded default: one SQLite file under the data directory. */
     public static Database sqlite(Path file) {
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-        } catch (java.io.IOException e) {
+            // the store holds every agent's token: its owner only
+            dev.virga.client.OwnerOnly.directory(file.toAbsolutePath().getParent());
+            dev.virga.client.OwnerOnly.file(file.toAbsolutePath());
+        } catch (java.io.UncheckedIOException e) {
             throw new IllegalStateException("cannot create " + file.getParent() + ": " + e.getMessage(), e);
         }
         return open("jdbc:sqlite:" + file.toAbsolutePath());

@@ -5,7 +5,7 @@ import java.util.Map;
 /** Every error a request can end with; {@link ErrorMapping} turns it into the one JSON error shape. */
 public abstract sealed class ApiError extends RuntimeException
         permits ApiError.BadInput, ApiError.NotFound, ApiError.Conflict, ApiError.Unavailable, ApiError.Forbidden,
-        ApiError.NotLeader {
+        ApiError.NotLeader, ApiError.TooLarge {
     private final transient Map<String, Object> details;
 
     ApiError(String message, Map<String, Object> details) {
@@ -28,6 +28,18 @@ public abstract sealed class ApiError extends RuntimeException
         @Override
         public int status() {
             return 400;
+        }
+    }
+
+    /** 413: a request body bigger than that route takes; refused before it is read whole. */
+    public static final class TooLarge extends ApiError {
+        public TooLarge(String field, String reason) {
+            super(field + ": " + reason, Map.of("field", field));
+        }
+
+        @Override
+        public int status() {
+            return 413;
         }
     }
 
