@@ -43,6 +43,21 @@ class ServerApiTest {
     }
 
     @Test
+    void execWithANullArgumentOrStdinThatIsNotBase64IsA400NamingTheField() throws Exception {
+        plane.launched("vm1");
+
+        var nullArg = errorShape(plane.http("POST", "/1.0/instances/vm1/exec", "{\"command\": [null]}"), 400);
+        assertThat(nullArg.get("details").get("field").asText()).isEqualTo("command");
+        var later = errorShape(plane.http("POST", "/1.0/instances/vm1/exec", "{\"command\": [\"echo\", null]}"),
+                400);
+        assertThat(later.get("error").asText()).isEqualTo("command: argument 1 is null; every argument is a string");
+        var stdin = errorShape(plane.http("POST", "/1.0/instances/vm1/exec",
+                "{\"command\": [\"cat\"], \"stdinBase64\": \"%%%\"}"), 400);
+        assertThat(stdin.get("details").get("field").asText()).isEqualTo("stdinBase64");
+        assertThat(stdin.get("error").asText()).startsWith("stdinBase64: not base64");
+    }
+
+    @Test
     void launchAnswers202WithTheOperationAndTheInstanceEndsRunningOnTheHost() throws Exception {
         var response = plane.http("POST", "/1.0/instances", "{\"name\": \"vm1\", \"image\": \"tiny\", \"cpus\": 2}");
 

@@ -365,6 +365,13 @@ public final class VmHost implements AutoCloseable {
             var r = running.guest().call(ga -> ga.run(request.command(), stdin, timeout));
             return new ExecResult(r.exitCode(), r.signal(), Base64.getEncoder().encodeToString(r.stdout()),
                     Base64.getEncoder().encodeToString(r.stderr()), r.truncated());
+        } catch (dev.virga.qemu.ga.GuestAgentCommandException e) {
+            // the guest's answer to what was asked (no such program, say): the request's fault, not the agent's
+            if (e.command().equals("guest-exec")) {
+                throw AgentError.badInput("command", "the guest could not run " + request.command().getFirst() + ": "
+                        + e.description());
+            }
+            throw AgentError.failed("guest agent of '" + name + "': " + e.getMessage(), e);
         } catch (GuestAgentException e) {
             throw AgentError.failed("guest agent of '" + name + "': " + e.getMessage(), e);
         }

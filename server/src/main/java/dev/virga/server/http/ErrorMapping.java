@@ -27,8 +27,11 @@ public final class ErrorMapping {
         app.exception(HttpResponseException.class, (e, ctx) -> ctx.status(e.getStatus())
                 .json(new ErrorResponse(e.getMessage(), e.getStatus(), Map.of())));
         app.exception(Exception.class, (e, ctx) -> {
-            LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
-            ctx.status(500).json(new ErrorResponse("internal error: " + e, 500, Map.of()));
+            // the exception (class names, paths, SQL) stays in the log; the caller gets an id to find it by
+            var id = java.util.UUID.randomUUID().toString().substring(0, 8);
+            LOG.error("{} {} failed (error id {})", ctx.method(), ctx.path(), id, e);
+            ctx.status(500).json(new ErrorResponse("internal error " + id + ": the server's log has the details",
+                    500, Map.of("errorId", id)));
         });
         app.error(404, ctx -> {
             if (ctx.result() == null || ctx.result().isEmpty()) {

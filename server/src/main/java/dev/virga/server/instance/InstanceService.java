@@ -646,8 +646,20 @@ public final class InstanceService {
 
     public ExecResult exec(String name, ExecRequest request) {
         var row = store.get(name);
-        if (request.command() == null || request.command().isEmpty() || request.command().getFirst().isBlank()) {
+        if (request.command() == null || request.command().isEmpty() || request.command().getFirst() == null
+                || request.command().getFirst().isBlank()) {
             throw new ApiError.BadInput("command", "must name a program to run");
+        }
+        if (request.command().contains(null)) {
+            throw new ApiError.BadInput("command", "argument " + request.command().indexOf(null) + " is null; "
+                    + "every argument is a string");
+        }
+        if (request.stdinBase64() != null && !request.stdinBase64().isEmpty()) {
+            try {
+                java.util.Base64.getDecoder().decode(request.stdinBase64());
+            } catch (IllegalArgumentException e) {
+                throw new ApiError.BadInput("stdinBase64", "not base64: " + e.getMessage());
+            }
         }
         if (request.timeout() < 0 || request.timeout() > 86_400) {
             throw new ApiError.BadInput("timeout", request.timeout() + " is not between 0 and 86400 seconds");
