@@ -52,6 +52,26 @@ public final class ImageCatalog {
         this.events = events;
         this.spool = spool;
         this.warm = new WarmImages(jdbi, this, hosts, operations, events);
+        cleanSpool(spool);
+    }
+
+    /**
+     * Removes what uploads cut off by the server's death left in the spool (the hostile review of issue 14 found a
+     * 95 MB file after a kill -9 and a restart); an upload under way belongs to a server that runs, so only this
+     * server's own start calls it.
+     */
+    static void cleanSpool(Path spool) {
+        if (!Files.isDirectory(spool)) {
+            return;
+        }
+        try (var leftovers = Files.newDirectoryStream(spool, "upload-*.img")) {
+            for (var file : leftovers) {
+                Files.deleteIfExists(file);
+                LOG.info("removed {}, left in the upload spool by an upload that did not finish", file);
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot clean the upload spool {}: {}", spool, e.getMessage());
+        }
     }
 
     private final WarmImages warm;
@@ -155,7 +175,7 @@ public final class ImageCatalog {
             try {
                 Files.deleteIfExists(file);
             } catch (IOException e) {
-                // the spool is cleaned at the next start anyway
+                // cleanSpool removes it at the next start
             }
         }
     }
