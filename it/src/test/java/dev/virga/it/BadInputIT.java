@@ -76,6 +76,25 @@ class BadInputIT {
     }
 
     @Test
+    void aFileIsNoBackupRepositoryAndAProgramTheGuestLacksIsTheCallersError() throws Exception {
+        var file = virga.cli("backup", "repo", "add", "passwd", "/etc/passwd");
+        assertThat(file.exit()).isEqualTo(1);
+        assertThat(file.err()).contains("path: '/etc/passwd' is a file; a backup repository is a directory");
+        assertThat(virga.client().backupRepos()).noneMatch(r -> r.name().equals("passwd"));
+
+        var client = virga.client();
+        client.await(client.launch(new LaunchRequest("ex", "tiny", null, null, null)), o -> { });
+        var e = catchThrowableOfType(ApiException.class, () -> client.exec("ex",
+                new dev.virga.api.ExecRequest(java.util.List.of("/no/such/program"), "", 0)));
+        assertThat(e.code()).isEqualTo(400);
+        assertThat(e.getMessage()).startsWith("command: the guest could not run /no/such/program")
+                .contains("No such file or directory");
+        assertThat(client.instance("ex").state().name()).isEqualTo("RUNNING");
+        client.await(client.delete("ex", true), o -> { });
+        assertNothingMade();
+    }
+
+    @Test
     void theCliExitsNonZeroWithTheServersMessage() throws Exception {
         var r = virga.cli("launch", "tiny", "Bad_Name");
         assertThat(r.exit()).isEqualTo(1);

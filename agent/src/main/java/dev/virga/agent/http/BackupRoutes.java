@@ -35,7 +35,12 @@ public final class BackupRoutes {
         });
         app.post("/agent/1.0/backup-repos", ctx -> {
             var job = read(ctx, BackupJob.class);
-            var repo = Repositories.openOrInit(path(job.path()));
+            var where = path(job.path());
+            if (java.nio.file.Files.exists(where) && !java.nio.file.Files.isDirectory(where)) {
+                // /etc/passwd was a 500 (the hostile review of issue 14)
+                throw AgentError.badInput("path", "'" + where + "' is a file; a backup repository is a directory");
+            }
+            var repo = Repositories.openOrInit(where);
             ctx.json(Map.of("path", repo.path().toString(), "chunkSize", repo.chunkSize()));
         });
         app.get(REPO, ctx -> ctx.json(Repositories.list(path(ctx.queryParam("path")),
