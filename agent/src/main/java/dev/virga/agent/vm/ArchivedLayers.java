@@ -23,10 +23,10 @@ final class ArchivedLayers {
 
     /**
      * Refuses the archive unpacked in {@code dir} unless every file its chain names is a plain member of it and every
-     * layer present is a self-contained qcow2. {@code liveActive}: the active layer of a live move, which is made
-     * here and so is absent.
+     * layer present is a self-contained qcow2; returns what qemu-img said of each layer checked, by file name.
+     * {@code liveActive}: the active layer of a live move, which is made here and so is absent.
      */
-    static void check(Path dir, DiskChain chain, boolean liveActive, QemuImg qemuImg) {
+    static java.util.Map<String, ImageInfo> check(Path dir, DiskChain chain, boolean liveActive, QemuImg qemuImg) {
         var layers = new ArrayList<String>();
         layers.add(chain.active());
         chain.snapshots().forEach(l -> layers.add(l.file()));
@@ -36,6 +36,7 @@ final class ArchivedLayers {
                         + "instance directory (a plain name: letters, digits, '.', '_', '-')");
             }
         }
+        var infos = new java.util.HashMap<String, ImageInfo>();
         for (var layer : layers) {
             var file = dir.resolve(layer);
             if (liveActive && layer.equals(chain.active())) {
@@ -58,7 +59,9 @@ final class ArchivedLayers {
                 throw AgentError.badInput("archive", "layer " + layer + " keeps its data in an external file ('"
                         + info.dataFile().get() + "'); a layer must hold its own data");
             }
+            infos.put(layer, info);
         }
+        return infos;
     }
 
     /** Every file name the chain refers to: layers, pending ones and saved memory states. */

@@ -1,13 +1,11 @@
 package dev.virga.agent.vm;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.virga.client.Json;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -63,15 +61,7 @@ record DiskChain(String active, List<Layer> snapshots, Optional<Pending> pending
     }
 
     void write(Path dir) {
-        var tmp = dir.resolve(FILE + ".tmp");
-        try {
-            Files.write(tmp, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(this));
-            Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + dir.resolve(FILE), e);
-        }
+        JsonFile.write(dir.resolve(FILE), this);
     }
 
     Optional<Layer> snapshot(String name) {

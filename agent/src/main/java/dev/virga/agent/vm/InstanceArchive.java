@@ -76,9 +76,9 @@ final class InstanceArchive {
         tar.close();
     }
 
-    /** Whether {@code name} could be a member: a flat file name, no path, no {@code ..}. */
+    /** Whether {@code name} could be a member: a flat file name (no '/', not starting with '.'). */
     static boolean isMemberName(String name) {
-        return name != null && MEMBER.matcher(name).matches() && !name.contains("..");
+        return name != null && MEMBER.matcher(name).matches();
     }
 
     /** Unpacks into the (existing, empty) {@code into}; anything but flat plain files is a 400. */

@@ -133,7 +133,7 @@ final class InstanceMoves {
             var image = images.get(def.imageFingerprint());
             var dir = paths.instanceDir(name);
             var chain = DiskChain.read(tmp);
-            ArchivedLayers.check(tmp, chain, live, qemuImg);
+            var infos = ArchivedLayers.check(tmp, chain, live, qemuImg);
             var layers = new java.util.ArrayList<String>();
             layers.add(chain.active());
             chain.snapshots().forEach(l -> layers.add(l.file()));
@@ -143,7 +143,7 @@ final class InstanceMoves {
                 layers.remove(chain.active());
             }
             for (var layer : layers) {
-                repoint(tmp, layer, def, image, dir, layers);
+                repoint(tmp.resolve(layer), layer, infos.get(layer), def, image, dir, layers);
             }
             if (active != null) {
                 // made where it will live (the others were repointed to their final paths too)
@@ -187,14 +187,13 @@ final class InstanceMoves {
         return active;
     }
 
-    /** Points a layer at this host's image, or at the neighbouring layer in its final directory. */
-    private void repoint(Path tmp, String layer, VmDefinition def, ImageStore.Stored image, Path dir,
-                         List<String> layers) {
-        var file = tmp.resolve(layer);
-        if (!Files.isRegularFile(file)) {
-            throw AgentError.badInput("archive", "layer " + layer + " named by chain.json is missing");
-        }
-        var backing = qemuImg.info(file, false).backingFile().map(Path::of);
+    /**
+     * Points a layer ({@code info}: what {@link ArchivedLayers#check} read of it) at this host's image, or at the
+     * neighbouring layer in its final directory.
+     */
+    private void repoint(Path file, String layer, dev.virga.qemu.img.ImageInfo info, VmDefinition def,
+                         ImageStore.Stored image, Path dir, List<String> layers) {
+        var backing = info.backingFile().map(Path::of);
         if (backing.isEmpty()) {
             return;
         }

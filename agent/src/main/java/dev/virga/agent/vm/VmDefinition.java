@@ -1,13 +1,10 @@
 package dev.virga.agent.vm;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.virga.client.Json;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * What a VM is, as stored in {@code vm.json} in its instance directory. Written last when a VM is created, so a
@@ -45,14 +42,6 @@ record VmDefinition(String name, String uuid, String imageFingerprint, int cpus,
     }
 
     void write(Path instanceDir) {
-        var tmp = instanceDir.resolve(FILE + ".tmp");
-        try {
-            Files.write(tmp, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(this));
-            Files.move(tmp, instanceDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + instanceDir.resolve(FILE), e);
-        }
+        JsonFile.write(instanceDir.resolve(FILE), this);
     }
 }

@@ -1,13 +1,10 @@
 package dev.virga.agent.vm;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.virga.client.Json;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * A saved, running guest of an image ({@code warm.json} beside {@code state.bin}, its devices, {@code ram.bin}, its
@@ -60,15 +57,7 @@ record WarmState(String fingerprint, int cpus, long memoryBytes, String machine,
     }
 
     void write(Path dir) {
-        var tmp = dir.resolve(FILE + ".tmp");
-        try {
-            Files.write(tmp, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(this));
-            Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + dir.resolve(FILE), e);
-        }
+        JsonFile.write(dir.resolve(FILE), this);
     }
 
     dev.virga.api.agent.WarmInfo toApi() {
